@@ -1,0 +1,1 @@
+"""Figures for the manifold explainer: every model is trained and every figure drawn at build time."""

@@ -1,0 +1,3 @@
+from figures_src.cli import main
+
+raise SystemExit(main())

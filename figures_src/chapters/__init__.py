@@ -1,0 +1,1 @@
+"""One module per chapter: data -> model -> train (keeping snapshots) -> frames."""

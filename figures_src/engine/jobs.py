@@ -1,0 +1,132 @@
+"""The registry of figure jobs, and how a job's parameters are resolved.
+
+A job is a *train* step that returns arrays and metrics, and a *render* step that
+turns them into animations and still figures. Chapter modules declare jobs with
+:func:`job`; the engine decides when each step runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+CHAPTER_MODULES = ("figures_src.chapters.bend",)
+
+# Parameters that may be zero; every other number must be positive.
+MAY_BE_ZERO = ("seed", "noise")
+
+Params = SimpleNamespace
+
+
+class ConfigError(ValueError):
+    """A parameter, a configuration key or a job pattern is not valid."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One figure: ``train(params) -> (arrays, metrics)``, ``render(run, style) -> outputs``."""
+
+    name: str
+    train: Callable[[Params], tuple[dict[str, Any], dict[str, Any]]]
+    render: Callable[[SimpleNamespace, Params], dict[str, Any]]
+    params: Mapping[str, Any]
+    style: Mapping[str, Any] = field(default_factory=dict)
+    quick: Mapping[str, Any] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    chapter: str = ""
+
+    def resolve(self, quick: bool, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The train parameters in effect: defaults, then quick mode, then overrides."""
+        resolved = dict(self.params)
+        if quick:
+            resolved.update(self.quick)
+        for key, value in (overrides or {}).items():
+            resolved[key] = check_param(self, key, value)
+        return resolved
+
+
+_REGISTRY: dict[str, Job] = {}
+
+
+def job(
+    name: str,
+    *,
+    train: Callable,
+    render: Callable,
+    params: Mapping[str, Any],
+    style: Mapping[str, Any] | None = None,
+    quick: Mapping[str, Any] | None = None,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
+) -> Job:
+    """Register a figure job under a dotted name such as ``circles.hidden``; returns it."""
+    new = Job(
+        name=name,
+        train=train,
+        render=render,
+        params=dict(params),
+        style=dict(style or {}),
+        quick=dict(quick or {}),
+        choices=dict(choices or {}),
+        chapter=train.__module__,
+    )
+    for key, value in new.quick.items():
+        check_param(new, key, value)
+    old = _REGISTRY.get(name)
+    if old is not None and old.chapter != new.chapter:
+        raise ConfigError(f"job {name!r} is declared twice: in {old.chapter} and {new.chapter}")
+    _REGISTRY[name] = new
+    return new
+
+
+def check_param(owner: Job, key: str, value: Any) -> Any:
+    """Returns ``value`` if it is a valid value for ``owner``'s parameter ``key``."""
+    where = f"job {owner.name!r}"
+    if key not in owner.params:
+        allowed = ", ".join(sorted(owner.params))
+        raise ConfigError(f"{where}: unknown key {key!r}; allowed keys: {allowed}")
+    default = owner.params[key]
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
+    elif isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: {key} must be a number, not {value!r}")
+        if isinstance(default, int) and not isinstance(value, int):
+            raise ConfigError(f"{where}: {key} must be a whole number, not {value!r}")
+        if key in MAY_BE_ZERO and value < 0:
+            raise ConfigError(f"{where}: {key} must be zero or more, not {value!r}")
+        if key not in MAY_BE_ZERO and value <= 0:
+            raise ConfigError(f"{where}: {key} must be greater than zero, not {value!r}")
+    elif isinstance(default, str):
+        allowed = owner.choices.get(key)
+        if not isinstance(value, str) or (allowed and value not in allowed):
+            raise ConfigError(
+                f"{where}: {key} = {value!r} is not one of: {', '.join(allowed or ('a string',))}"
+            )
+    return value
+
+
+def all_jobs() -> dict[str, Job]:
+    """Every registered job by name, importing the chapter modules on first use."""
+    for module in CHAPTER_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)
+
+
+def select(jobs: Mapping[str, Job], pattern: str | None) -> list[Job]:
+    """The jobs named by a glob ``pattern`` or a name prefix such as ``circles``."""
+    if pattern is None:
+        return list(jobs.values())
+    chosen = [
+        j
+        for name, j in jobs.items()
+        if fnmatch.fnmatchcase(name, pattern) or name.startswith(pattern + ".")
+    ]
+    if not chosen:
+        names = ", ".join(sorted(jobs))
+        raise ConfigError(f"--only {pattern!r} matches no job; the jobs are: {names}")
+    return chosen

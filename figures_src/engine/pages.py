@@ -1,0 +1,149 @@
+"""Filling the hand-written pages: measured numbers and figures go where the prose marks them.
+
+Two kinds of placeholder appear in ``docs/*.md``:
+
+``{{ circles.hidden.final_accuracy:.1% }}``
+    a job's metric (or, failing that, its parameter), with an optional Python format spec;
+
+``{{ figure circles.hidden/hidden`` then ``alt:`` and ``caption:`` lines, then ``}}``
+    one of a job's outputs, as a captioned figure; an animation becomes a player.
+
+``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself.
+Any placeholder that names something the build did not make is an error.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+FIGURES_DIR = "figures"
+
+METRIC = re.compile(r"\{\{\s*(?P<job>[a-z][\w]*(?:\.[a-z][\w]*)*)\.(?P<key>[a-z]\w*)"
+                    r"(?::(?P<spec>[^}\s]+))?\s*\}\}")
+FIGURE = re.compile(r"\{\{\s*figure\s+(?P<job>[\w.]+)/(?P<output>[\w.-]+)\s*\n(?P<body>.*?)\}\}",
+                    re.DOTALL)
+SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions)\s*\}\}")
+LEFTOVER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+class PageError(ValueError):
+    """A page names a job, metric or output that the build did not produce."""
+
+
+def page_url_depth(src_path: str, use_directory_urls: bool = True) -> int:
+    """How many directories deep a page's HTML lands (``index.md`` → 0, ``a/b.md`` → 2)."""
+    path = PurePosixPath(src_path)
+    parts = list(path.parent.parts)
+    if use_directory_urls and path.stem not in ("index", "README"):
+        parts.append(path.stem)
+    return len(parts)
+
+
+def format_value(value: Any, spec: str | None) -> str:
+    """A metric as prose shows it: ``spec`` if given, else 3 significant digits."""
+    if spec:
+        return format(value, spec)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.3g}"
+
+
+def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
+    if job not in results:
+        raise PageError(f"{where}: no figure job named {job!r}; the jobs are: "
+                        f"{', '.join(sorted(results))}")
+    entry = results[job]
+    for table in (entry.get("metrics", {}), entry.get("params", {})):
+        if key in table:
+            return table[key]
+    known = sorted({*entry.get("metrics", {}), *entry.get("params", {})})
+    raise PageError(f"{where}: job {job} has no metric or parameter {key!r}; "
+                    f"it has: {', '.join(known)}")
+
+
+def _figure_html(results: Mapping[str, Any], match: re.Match, where: str, prefix: str,
+                 files: Mapping[str, bytes]) -> str:
+    job, output = match["job"], match["output"]
+    fields: dict[str, str] = {}
+    for line in match["body"].strip().splitlines():
+        key, sep, value = line.strip().partition(":")
+        if not sep or key.strip() not in ("alt", "caption"):
+            raise PageError(f"{where}: figure {job}/{output}: each line must be 'alt: ...' or "
+                            f"'caption: ...', not {line.strip()!r}")
+        fields[key.strip()] = value.strip()
+    for required in ("alt", "caption"):
+        if not fields.get(required):
+            raise PageError(f"{where}: figure {job}/{output} needs an '{required}:' line")
+    media = results.get(job, {}).get("media", {})
+    if output not in media:
+        raise PageError(f"{where}: job {job!r} made no output {output!r}; it made: "
+                        f"{', '.join(sorted(media)) or 'nothing'}")
+    base = f"{prefix}{FIGURES_DIR}/{job}/{output}"
+    alt = html.escape(fields["alt"], quote=True)
+    anchor = f"fig-{job.replace('.', '-')}-{output}"
+    if media[output]["kind"] == "animation":
+        meta = json.loads(files[f"{FIGURES_DIR}/{job}/{output}.json"])
+        size = f'width="{meta["width"]}" height="{meta["height"]}"'
+        body = (
+            f'<div class="mx-player" data-base="{base}" data-alt="{alt}">\n'
+            f'<picture><source srcset="{base}.poster.png" '
+            f'media="(prefers-reduced-motion: reduce)">'
+            f'<img class="mx-gif" src="{base}.gif" alt="{alt}" {size}></picture>\n</div>'
+        )
+        kind = "mx-animation"
+    else:
+        body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
+        kind = "mx-still"
+    return (f'<figure class="mx-figure {kind}" id="{anchor}" markdown>\n{body}\n'
+            f'<figcaption markdown="span">{fields["caption"]}</figcaption>\n</figure>')
+
+
+def build_report_table(results: Mapping[str, Any]) -> str:
+    """The jobs of this build as a Markdown table: status, seconds, metrics."""
+    rows = ["| Job | Status | Seconds | Metrics |", "| --- | --- | ---: | --- |"]
+    for name, entry in results.items():
+        metrics = ", ".join(f"`{k}` = {format_value(v, None)}"
+                            for k, v in sorted(entry.get("metrics", {}).items()))
+        rows.append(f"| `{name}` | {entry['status']} | {entry['seconds']:.1f} | {metrics} |")
+    return "\n".join(rows)
+
+
+def versions_table(versions: Mapping[str, str]) -> str:
+    rows = ["| Library | Version |", "| --- | --- |"]
+    rows += [f"| {name} | {version} |" for name, version in sorted(versions.items())]
+    return "\n".join(rows)
+
+
+def fill_page(text: str, where: str, results: Mapping[str, Any], files: Mapping[str, bytes],
+              depth: int, versions: Mapping[str, str]) -> str:
+    """The page with every placeholder replaced; raises PageError naming the first bad one."""
+    prefix = "../" * depth
+
+    def metric(match: re.Match) -> str:
+        value = _lookup(results, match["job"], match["key"], where)
+        try:
+            return html.escape(format_value(value, match["spec"]), quote=False)
+        except (ValueError, TypeError):
+            raise PageError(f"{where}: format {match['spec']!r} does not suit "
+                            f"{match['job']}.{match['key']} = {value!r}") from None
+
+    def special(match: re.Match) -> str:
+        if match[1] == "build_report":
+            return build_report_table(results)
+        return versions_table(versions)
+
+    text = METRIC.sub(metric, text)
+    text = SPECIAL.sub(special, text)
+    text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files), text)
+    leftover = LEFTOVER.search(text)
+    if leftover:
+        raise PageError(f"{where}: placeholder {leftover[0][:60]!r} is not understood; "
+                        "see README 'Adding a figure'")
+    return text

@@ -1,0 +1,387 @@
+"""Running jobs: cache lookups, parallel workers, progress lines, failures and the report.
+
+A build first looks for a *stamp*: a record that these exact sources, settings and
+library versions were built before. If every entry it names still verifies, the build
+is done without importing any chapter code (so without importing torch). Otherwise each
+job's train and render keys are computed, cache hits are taken in this process, and the
+misses go to spawned worker processes with one thread each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from figures_src.engine import keys
+from figures_src.engine.cache import Cache, CorruptEntry, Entry
+from figures_src.engine.config import Settings, check_overrides
+from figures_src.engine.jobs import Job, all_jobs, select
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+REPORT = "report.json"
+
+
+class BuildError(RuntimeError):
+    """One or more jobs failed; the message names them."""
+
+
+@dataclass
+class JobResult:
+    """What happened to one job in one build."""
+
+    name: str
+    status: str  # built | cached | failed
+    seconds: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, str] = field(default_factory=dict)
+    media: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def warn(message: str) -> None:
+    print(f"WARNING -  figures: {message}", file=sys.stderr, flush=True)
+
+
+def progress(result: JobResult) -> None:
+    steps = ", ".join(f"{k} {v}" for k, v in result.steps.items())
+    detail = f" ({steps})" if steps and result.status == "built" else ""
+    print(
+        f"INFO    -  figures: {result.name:<24} {result.status:<6} {result.seconds:6.1f} s{detail}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def train_key(job: Job, params: dict[str, Any], settings: Settings) -> str:
+    return keys.digest(
+        {
+            "format": keys.CACHE_FORMAT,
+            "job": job.name,
+            "step": "train",
+            "source": keys.source_digest(job.train),
+            "params": params,
+            "quick": settings.quick,
+            "versions": keys.library_versions(),
+        }
+    )
+
+
+def render_key(job: Job, trained_key: str) -> str:
+    media = keys.file_digest([PACKAGE_DIR / "engine" / "media.py"])
+    return keys.digest(
+        {
+            "format": keys.CACHE_FORMAT,
+            "train": trained_key,
+            "source": keys.source_digest(job.render),
+            "style": dict(job.style),
+            "media": media,
+        }
+    )
+
+
+def _read(cache: Cache, job: str, step: str, key: str) -> Entry | None:
+    """A verified entry or None; a corrupt one is reported, removed and treated as missing."""
+    try:
+        return cache.read(job, step, key)
+    except CorruptEntry as error:
+        warn(f"cache entry of job {job} ({step}) is corrupt and will be rebuilt: {error}")
+        cache.discard(job, step, key)
+        return None
+
+
+def _result_from(
+    name: str, status: str, seconds: float, entry: Entry, root: Path, steps: dict
+) -> JobResult:
+    meta = entry.meta
+    outputs = [_display_path(path, root) for fname, path in sorted(entry.files.items())]
+    return JobResult(
+        name=name,
+        status=status,
+        seconds=round(seconds, 2),
+        metrics=meta.get("metrics", {}),
+        outputs=outputs,
+        params=meta.get("params", {}),
+        steps=steps,
+        media=meta.get("media", {}),
+    )
+
+
+# --- one job, in a worker -------------------------------------------------------------------
+
+
+def _limit_threads(settings: Settings) -> None:
+    """One compute thread per worker: the workers share the cores, and results don't
+    depend on how many workers there are."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    if settings.fashion_mnist_dir:
+        os.environ["FASHION_MNIST_DIR"] = settings.fashion_mnist_dir
+
+
+def _find_job(name: str, module: str) -> Job:
+    import importlib
+
+    from figures_src.engine.jobs import _REGISTRY
+
+    importlib.import_module(module)
+    return _REGISTRY[name]
+
+
+def run_job(name: str, module: str, settings: Settings, force: bool) -> JobResult:
+    """Train (unless cached) and render (unless cached) one job; never raises."""
+    import numpy as np
+
+    from figures_src.engine import media
+
+    start = time.perf_counter()
+    cache = Cache(settings.cache_dir)
+    steps: dict[str, str] = {}
+    try:
+        _limit_threads(settings)
+        job = _find_job(name, module)
+        params = job.resolve(settings.quick, settings.overrides.get(name))
+        tkey = train_key(job, params, settings)
+        rkey = render_key(job, tkey)
+        with cache.lock(name):
+            trained = None if force else _read(cache, name, "train", tkey)
+            if trained is None:
+                t0 = time.perf_counter()
+                arrays, metrics = job.train(SimpleNamespace(**params))
+                buffer = _npz_bytes(arrays)
+                trained = cache.write(
+                    name,
+                    "train",
+                    tkey,
+                    {"arrays.npz": buffer},
+                    {"metrics": _plain(metrics), "params": params},
+                )
+                steps["train"] = f"{time.perf_counter() - t0:.1f} s"
+            else:
+                steps["train"] = "cached"
+            # A retrained model is always redrawn, even if an old drawing survived.
+            retrained = steps["train"] != "cached"
+            rendered = None if force or retrained else _read(cache, name, "render", rkey)
+            if rendered is None:
+                t0 = time.perf_counter()
+                with np.load(trained.files["arrays.npz"]) as data:
+                    run = SimpleNamespace(**{k: data[k] for k in data.files})
+                run.metrics = trained.meta["metrics"]
+                run.params = SimpleNamespace(**params)
+                outputs = job.render(run, SimpleNamespace(**job.style))
+                files, facts = media.encode_outputs(outputs)
+                rendered = cache.write(
+                    name,
+                    "render",
+                    rkey,
+                    files,
+                    {"metrics": trained.meta["metrics"], "params": params, "media": facts},
+                )
+                steps["render"] = f"{time.perf_counter() - t0:.1f} s"
+            else:
+                steps["render"] = "cached"
+    except Exception:
+        return JobResult(
+            name=name,
+            status="failed",
+            seconds=round(time.perf_counter() - start, 2),
+            steps=steps,
+            error=traceback.format_exc(),
+        )
+    return _result_from(
+        name, "built", time.perf_counter() - start, rendered, settings.root, steps
+    )
+
+
+def _npz_bytes(arrays: dict[str, Any]) -> bytes:
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buffer.getvalue()
+
+
+def _plain(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as JSON-friendly Python scalars."""
+    plain = {}
+    for key, value in metrics.items():
+        if hasattr(value, "item"):
+            value = value.item()
+        plain[key] = value
+    return plain
+
+
+# --- a whole build -----------------------------------------------------------------------------
+
+
+def _stamp(settings: Settings, only: str | None) -> str:
+    sources = sorted(PACKAGE_DIR.rglob("*.py"))
+    return keys.digest(
+        {
+            "format": keys.CACHE_FORMAT,
+            "sources": keys.file_digest(sources),
+            "quick": settings.quick,
+            "overrides": settings.overrides,
+            "only": only,
+            "versions": keys.library_versions(),
+        }
+    )
+
+
+def _from_stamp(cache: Cache, stamp: str, root: Path) -> list[JobResult] | None:
+    """The results recorded under ``stamp`` if every entry they name still verifies."""
+    import json
+
+    path = cache.root / "stamps" / f"{stamp}.json"
+    if not path.exists():
+        return None
+    start = time.perf_counter()
+    try:
+        recorded = json.loads(path.read_text())
+        results = []
+        for name, rkey in recorded:
+            entry = cache.read(name, "render", rkey)
+            if entry is None:
+                return None
+            results.append(
+                _result_from(name, "cached", time.perf_counter() - start, entry, root, {})
+            )
+            start = time.perf_counter()
+    except (CorruptEntry, ValueError, OSError):
+        return None  # the full path below reports and repairs what is wrong
+    return results
+
+
+def build(
+    settings: Settings,
+    only: str | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+) -> list[JobResult]:
+    """Bring every selected job's entries up to date; returns their results in job order.
+
+    Raises BuildError naming each failed job (with its traceback) after the other jobs
+    have finished and stored their entries.
+    """
+    cache = Cache(settings.cache_dir)
+    cache.remove_litter()
+    stamp = _stamp(settings, only)
+    if not force:
+        results = _from_stamp(cache, stamp, settings.root)
+        if results is not None:
+            for result in results:
+                progress(result)
+            _write_report(cache, results, settings)
+            return results
+
+    registry = all_jobs()
+    check_overrides(settings, list(registry))
+    chosen = select(registry, only)
+    results: dict[str, JobResult] = {}
+    render_keys: dict[str, str] = {}
+    pending: list[Job] = []
+    for job in chosen:
+        start = time.perf_counter()
+        params = job.resolve(settings.quick, settings.overrides.get(job.name))
+        tkey = train_key(job, params, settings)
+        render_keys[job.name] = rkey = render_key(job, tkey)
+        entry = None if force else _read(cache, job.name, "render", rkey)
+        if entry is not None and _read(cache, job.name, "train", tkey) is None:
+            entry = None  # keep train and render entries together
+        if entry is None:
+            pending.append(job)
+        else:
+            results[job.name] = _result_from(
+                job.name, "cached", time.perf_counter() - start, entry, settings.root, {}
+            )
+            progress(results[job.name])
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    if pending:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(run_job, job.name, job.chapter, settings, force)
+                for job in _longest_first(pending, cache)
+            ]
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.name] = result
+                progress(result)
+
+    ordered = [results[job.name] for job in chosen]
+    _write_report(cache, ordered, settings)
+    failed = [r for r in ordered if r.status == "failed"]
+    if failed:
+        for result in failed:
+            print(f"ERROR   -  figures: job {result.name} failed:\n{result.error}", file=sys.stderr)
+        names = ", ".join(r.name for r in failed)
+        last = failed[0].error.strip().splitlines()[-1] if failed[0].error else ""
+        raise BuildError(f"figure job {names} failed: {last} (traceback above)")
+    cache.write_json(f"stamps/{stamp}.json", [[r.name, render_keys[r.name]] for r in ordered])
+    return ordered
+
+
+def _longest_first(pending: list[Job], cache: Cache) -> list[Job]:
+    """Start the jobs that took longest last time first, so the pool finishes together."""
+    import json
+
+    try:
+        last = json.loads((cache.root / REPORT).read_text())
+        seconds = {j["name"]: j["seconds"] for j in last["jobs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {}
+    return sorted(pending, key=lambda job: -seconds.get(job.name, 0.0))
+
+
+def _write_report(cache: Cache, results: list[JobResult], settings: Settings) -> None:
+    cache.write_json(
+        REPORT,
+        {
+            "quick": settings.quick,
+            "versions": keys.library_versions(),
+            "jobs": [report_entry(r) for r in results],
+        },
+    )
+
+
+def report_entry(result: JobResult) -> dict[str, Any]:
+    """One job as it appears in ``report --json``."""
+    entry = asdict(result)
+    if entry["error"] is None:
+        del entry["error"]
+    return entry
+
+
+def load_report(settings: Settings) -> dict[str, Any]:
+    """The report of the last build, or a BuildError saying there was none."""
+    import json
+
+    path = settings.cache_dir / REPORT
+    if not path.exists():
+        raise BuildError(f"no report at {path}; run `python -m figures_src build` first")
+    return json.loads(path.read_text())

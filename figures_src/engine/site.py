@@ -1,0 +1,45 @@
+"""What the site gets from a build: figure files and filled pages, as (path, bytes) pairs.
+
+Paths are relative to ``docs/``; the gen-files script writes them as virtual files, so
+nothing generated ever lands in ``docs/`` on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from figures_src.engine import keys
+from figures_src.engine.config import Settings
+from figures_src.engine.pages import FIGURES_DIR, fill_page, page_url_depth
+from figures_src.engine.runner import JobResult, build, report_entry
+
+
+def figure_files(results: list[JobResult], root: Path) -> dict[str, bytes]:
+    """Every output file of the build, keyed by its path under ``docs/``."""
+    files = {}
+    for result in results:
+        for output in result.outputs:
+            path = Path(output) if Path(output).is_absolute() else root / output
+            if path.name == "manifest.json":
+                continue
+            files[f"{FIGURES_DIR}/{result.name}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def generate(
+    settings: Settings, docs_dir: Path, use_directory_urls: bool = True
+) -> Iterator[tuple[str, bytes]]:
+    """Build the figures, then yield every figure file and every page that has placeholders."""
+    results = build(settings)
+    files = figure_files(results, settings.root)
+    yield from files.items()
+    by_name = {r.name: report_entry(r) for r in results}
+    for page in sorted(docs_dir.rglob("*.md")):
+        rel = page.relative_to(docs_dir).as_posix()
+        text = page.read_text(encoding="utf-8")
+        if "{{" not in text:
+            continue
+        depth = page_url_depth(rel, use_directory_urls)
+        filled = fill_page(text, f"docs/{rel}", by_name, files, depth, keys.library_versions())
+        yield rel, filled.encode("utf-8")

@@ -1,0 +1,132 @@
+"""The look shared by every chapter: class colours, fonts, and a fresh figure to draw on.
+
+Class colours come from Okabe & Ito's colour-blind-safe palette, and stay the same
+everywhere: class 0 is blue, class 1 orange, class 2 green.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+# Ten classes (Fashion-MNIST, digits): Paul Tol's "muted" scheme plus a grey.
+TEN_COLORS = (
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#777777",
+)  # fmt: skip
+INK = "#222222"
+MUTED = "#8a8a8a"
+FIT = "#D55E00"  # a fitted curve: the palette's vermilion, "red" in the prose
+
+# Probability of class 1, from class 0's colour through white to class 1's.
+PROBABILITY_MAP = LinearSegmentedColormap.from_list(
+    "class_probability", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]]
+)
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.titlecolor": INK,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "path.simplify": True,
+}
+matplotlib.rcParams.update(STYLE)
+
+
+def new_figure(width: float, height: float, dpi: int = 100) -> Figure:
+    """A figure of ``width`` x ``height`` inches on its own Agg canvas (no pyplot state)."""
+    fig = Figure(figsize=(width, height), dpi=dpi, layout=None)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def class_cmap(n: int) -> ListedColormap:
+    """The class colours as a colormap of ``n`` entries."""
+    colors = CLASS_COLORS if n <= len(CLASS_COLORS) else TEN_COLORS
+    return ListedColormap(colors[:n])
+
+
+def class_colors(labels, n: int | None = None):
+    """One colour per point, from its integer class label."""
+    import numpy as np
+
+    labels = np.asarray(labels)
+    n = int(labels.max()) + 1 if n is None else n
+    palette = np.array(class_cmap(n).colors)
+    return palette[labels]
+
+
+def padded_limits(points, pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis limits that hold every point of every snapshot, with a margin: fixed for a whole
+    animation so that the axes stay still."""
+    import numpy as np
+
+    points = np.asarray(points).reshape(-1, points.shape[-1])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    lo, hi = lo - pad * span, hi + pad * span
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def smooth_limits(snapshots, pad: float = 0.08, smoothing: float = 0.25):
+    """Per-frame axis limits (T, 2, 2) that hold each frame's points and glide between
+    frames instead of jumping: each frame's extent, smoothed forwards and backwards,
+    and never tighter than the points themselves."""
+    import numpy as np
+
+    snapshots = np.asarray(snapshots, dtype=np.float64)
+    lo, hi = snapshots.min(axis=1), snapshots.max(axis=1)  # (T, 2)
+    span = np.maximum(hi - lo, 1e-3)
+    lo, hi = lo - pad * span, hi + pad * span
+
+    def glide(values):
+        out = values.copy()
+        for t in range(1, len(out)):
+            out[t] = out[t - 1] + smoothing * (values[t] - out[t - 1])
+        for t in range(len(out) - 2, -1, -1):
+            out[t] = out[t + 1] + smoothing * (out[t] - out[t + 1])
+        return out
+
+    lo, hi = np.minimum(glide(lo), lo), np.maximum(glide(hi), hi)
+    return np.stack([lo, hi], axis=-1).transpose(0, 1, 2)  # (T, axis, lo/hi)
+
+
+def line_in_box(normal, offset: float, xlim, ylim):
+    """The segment of the line ``normal · p + offset = 0`` inside a box, as (xs, ys)."""
+    import numpy as np
+
+    a, b = float(normal[0]), float(normal[1])
+    points = []
+    if abs(b) > 1e-12:
+        for x in xlim:
+            y = -(a * x + offset) / b
+            if ylim[0] <= y <= ylim[1]:
+                points.append((x, y))
+    if abs(a) > 1e-12:
+        for y in ylim:
+            x = -(b * y + offset) / a
+            if xlim[0] <= x <= xlim[1]:
+                points.append((x, y))
+    if len(points) < 2:
+        return [], []
+    points = np.array(points)
+    return points[:2, 0], points[:2, 1]
