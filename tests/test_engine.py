@@ -1,0 +1,134 @@
+"""The engine's promises: hits, misses, split train/render keys, failures, corrupt entries."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from figures_src.engine import keys
+from figures_src.engine.runner import BuildError, build
+
+
+def statuses(results):
+    return {r.name.split(".")[1]: r.status for r in results}
+
+
+def test_cache_hit_when_nothing_changed(toy):
+    first = build(toy.settings, registry=toy.registry("ok"))
+    assert statuses(first) == {"ok": "built"}
+    second = build(toy.settings, registry=toy.registry("ok"))
+    assert statuses(second) == {"ok": "cached"}
+    assert toy.calls() == ["train", "render"]
+    assert second[0].metrics == first[0].metrics == {"mean_y": pytest.approx(0.375), "points": 5}
+
+
+def test_source_change_retrains(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    toy.edit("y = x**2", "y = x**3")
+    again = build(toy.settings, registry=toy.registry("ok"))
+    assert statuses(again) == {"ok": "built"}
+    assert toy.calls() == ["train", "render", "train", "render"]
+    assert again[0].metrics["mean_y"] == pytest.approx(0.3125)  # mean of x³ on 5 points
+
+
+def test_parameter_change_retrains(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    changed = dataclasses.replace(toy.settings, overrides={f"{toy.name}.ok": {"points": 7}})
+    again = build(changed, registry=toy.registry("ok"))
+    assert statuses(again) == {"ok": "built"}
+    assert again[0].metrics["points"] == 7
+
+
+def test_quick_mode_has_its_own_entries(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    quick = dataclasses.replace(toy.settings, quick=True)
+    assert statuses(build(quick, registry=toy.registry("ok"))) == {"ok": "built"}
+    assert statuses(build(toy.settings, registry=toy.registry("ok"))) == {"ok": "cached"}
+
+
+def test_library_version_change_retrains(toy, monkeypatch):
+    build(toy.settings, registry=toy.registry("ok"))
+    newer = dict(keys.library_versions(), torch="99.0")
+    monkeypatch.setattr(keys, "library_versions", lambda: newer)
+    assert statuses(build(toy.settings, registry=toy.registry("ok"))) == {"ok": "built"}
+    assert toy.calls().count("train") == 2
+
+
+def test_render_change_redraws_without_retraining(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    job = toy.jobs[f"{toy.name}.ok"]
+    restyled = {job.name: dataclasses.replace(job, style={"color": "#E69F00"})}
+    again = build(toy.settings, registry=restyled)
+    assert again[0].status == "built"
+    assert again[0].steps["train"] == "cached"
+    assert toy.calls() == ["train", "render", "render"]
+
+
+def test_editing_render_code_does_not_retrain(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    toy.edit('return f"step {i}"', 'return f"frame {i}"')
+    again = build(toy.settings, registry=toy.registry("ok"))
+    assert again[0].steps == {"train": "cached", "render": again[0].steps["render"]}
+    assert toy.calls() == ["train", "render", "render"]
+
+
+def test_failing_job_fails_the_build_and_leaves_no_entry(toy, capsys):
+    with pytest.raises(BuildError, match=rf"{toy.name}\.boom.*exploded on purpose"):
+        build(toy.settings, registry=toy.registry("ok", "boom"))
+    assert "Traceback" in capsys.readouterr().err
+    entries = toy.settings.cache_dir / "entries"
+    assert not (entries / f"{toy.name}.boom").exists() or not any(
+        (entries / f"{toy.name}.boom").iterdir()
+    )
+    assert not any((toy.settings.cache_dir / "tmp").iterdir())
+    # The job that worked keeps its entries: the next build finds them.
+    ok = build(toy.settings, registry=toy.registry("ok"))
+    assert statuses(ok) == {"ok": "cached"}
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+def test_corrupt_entry_is_detected_and_rebuilt(toy, capsys, damage):
+    first = build(toy.settings, registry=toy.registry("ok"))
+    gif = next(toy.settings.root / p for p in first[0].outputs if p.endswith(".gif"))
+    original = gif.read_bytes()
+    if damage == "flip":
+        gif.write_bytes(original[:100] + bytes([original[100] ^ 0xFF]) + original[101:])
+    elif damage == "truncate":
+        gif.write_bytes(original[: len(original) // 3])
+    else:
+        gif.unlink()
+    capsys.readouterr()
+    again = build(toy.settings, registry=toy.registry("ok"))
+    err = capsys.readouterr().err
+    assert f"cache entry of job {toy.name}.ok (render) is corrupt" in err
+    assert statuses(again) == {"ok": "built"}
+    assert again[0].steps["train"] == "cached"
+    assert gif.read_bytes() == original  # rebuilt, byte for byte
+
+
+def test_report_json_schema(toy):
+    build(toy.settings, registry=toy.registry("ok"))
+    env = dict(os.environ, FIGURES_CACHE_DIR=str(toy.settings.cache_dir))
+    out = subprocess.run(
+        [sys.executable, "-m", "figures_src", "report", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    report = json.loads(out)
+    assert list(report) == ["jobs"]
+    (entry,) = report["jobs"]
+    assert {"name", "status", "seconds", "metrics", "outputs"} <= set(entry)
+    assert entry["name"] == f"{toy.name}.ok"
+    assert entry["status"] in ("built", "cached", "failed")
+    assert isinstance(entry["seconds"], (int, float)) and entry["seconds"] >= 0
+    assert entry["metrics"] == {"mean_y": pytest.approx(0.375), "points": 5}
+    assert {os.path.basename(p) for p in entry["outputs"]} >= {"curve.gif", "still.png"}
+    for path in entry["outputs"]:
+        assert (toy.settings.root / path).exists() or os.path.exists(path)

@@ -1,0 +1,82 @@
+"""GIF encoding: one shared palette, merged repeats, a size limit, identical bytes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from figures_src.engine.media import MAX_GIF_BYTES, Animation, MediaError, encode_animation
+
+
+def gif_blocks(data: bytes) -> tuple[int, int, bool]:
+    """(frames, frames with a local colour table, has a global colour table)."""
+    assert data[:6] in (b"GIF87a", b"GIF89a")
+    packed, pos = data[10], 13
+    if packed & 0x80:
+        pos += 3 * 2 ** ((packed & 7) + 1)
+    frames = local = 0
+    while data[pos] != 0x3B:
+        if data[pos] == 0x21:  # extension: label, then sub-blocks
+            pos += 2
+        else:
+            assert data[pos] == 0x2C, f"unexpected block {data[pos]:#x}"
+            frames += 1
+            flags, pos = data[pos + 9], pos + 10
+            if flags & 0x80:
+                local += 1
+                pos += 3 * 2 ** ((flags & 7) + 1)
+            pos += 1  # LZW minimum code size
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    return frames, local, bool(packed & 0x80)
+
+
+def gradient_frames(n: int, repeat_last: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8)
+    frames = [np.roll(base, i * 3, axis=1) for i in range(n)]
+    return frames + [frames[-1]] * repeat_last
+
+
+def test_one_shared_palette_and_merged_repeats():
+    frames = gradient_frames(6, repeat_last=3)
+    files = encode_animation("a", Animation(frames, [f"f{i}" for i in range(9)], fps=10))
+    n_frames, local_tables, global_table = gif_blocks(files["a.gif"])
+    assert (n_frames, local_tables, global_table) == (6, 0, True)
+    gif = Image.open(io.BytesIO(files["a.gif"]))
+    durations = [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
+    assert durations[-1] == 100 * 4 + 2000  # three repeats merged, plus the hold on the last
+
+
+def test_player_files_match_the_gif():
+    frames = gradient_frames(5)
+    files = encode_animation("a", Animation(frames, [f"epoch {i}" for i in range(5)]))
+    import json
+
+    meta = json.loads(files["a.json"])
+    assert meta["frames"] == 5 and meta["labels"][-1] == "epoch 4"
+    sheet = Image.open(io.BytesIO(files["a.frames.png"])).convert("RGB")
+    gif = Image.open(io.BytesIO(files["a.gif"]))
+    for i, frame in enumerate(ImageSequence.Iterator(gif)):
+        x, y = (i % meta["columns"]) * meta["width"], (i // meta["columns"]) * meta["height"]
+        tile = sheet.crop((x, y, x + meta["width"], y + meta["height"]))
+        assert np.array_equal(np.asarray(tile), np.asarray(frame.convert("RGB")))
+
+
+def test_same_frames_same_bytes():
+    frames = gradient_frames(4)
+    a = encode_animation("a", Animation(frames, list("abcd")))
+    b = encode_animation("a", Animation([f.copy() for f in frames], list("abcd")))
+    assert a == b
+
+
+def test_oversized_gif_is_refused():
+    rng = np.random.default_rng(1)
+    noise = [rng.integers(0, 255, size=(400, 400, 3), dtype=np.uint8) for _ in range(12)]
+    with pytest.raises(MediaError, match=r"big\.gif is .* MB, over the 1\.5 MB limit"):
+        encode_animation("big", Animation(noise, [""] * 12))
+    assert MAX_GIF_BYTES == 1_500_000

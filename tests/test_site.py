@@ -1,0 +1,45 @@
+"""A quick-mode build of the real site: pages reference their figures, figures are complete."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from PIL import Image, ImageSequence
+
+from figures_src.engine.jobs import all_jobs
+
+
+def test_chapter_page_shows_the_circles_animation(quick_site):
+    html = (quick_site / "layers-bend-space" / "index.html").read_text()
+    assert 'src="../figures/circles.hidden/hidden.gif"' in html
+    assert "{{" not in html, "a placeholder was left unfilled"
+    gif = Image.open(quick_site / "figures" / "circles.hidden" / "hidden.gif")
+    frames = sum(1 for _ in ImageSequence.Iterator(gif))
+    epochs = all_jobs()["circles.hidden"].quick["epochs"]
+    assert frames == epochs + 1  # the untrained network, then one frame per epoch
+    meta = json.loads((quick_site / "figures" / "circles.hidden" / "hidden.json").read_text())
+    assert meta["labels"] == [f"epoch {e}" for e in range(epochs + 1)]
+
+
+def test_measured_numbers_are_injected(quick_site):
+    text = (quick_site / "layers-bend-space" / "index.html").read_text()
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", text, re.S)[1]
+    assert re.search(r"<strong>\d+\.\d%</strong> accuracy", caption)
+
+
+def test_build_page_lists_every_job(quick_site):
+    html = (quick_site / "how-this-site-is-built" / "index.html").read_text()
+    for name in all_jobs():
+        assert f"<code>{name}</code>" in html
+
+
+def test_nothing_generated_lands_in_docs(repo_root):
+    untracked = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "docs"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "figures" not in untracked, untracked
