@@ -1,0 +1,102 @@
+"""Time a cold, a warm and a plain `mkdocs build` in one run and print the ratios.
+
+* cold:  an empty figure cache: every model is trained and every figure drawn;
+* warm:  the same cache again, nothing changed: nothing may be retrained;
+* plain: MkDocs with the gen-files plugin switched off (no figures at all).
+
+Then each job's seconds, each animation's median frame-drawing time, each GIF's size
+and each page's weight (its HTML plus every image, script and style sheet it loads).
+
+    python benchmarks/build.py [--quick] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.weight import page_weights  # noqa: E402
+
+
+def timed_build(site: Path, config: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config),
+         "-d", str(site)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"mkdocs build failed:\n{done.stderr[-4000:]}")
+    return seconds
+
+
+def plain_config(tmp: Path) -> Path:
+    """mkdocs.yml with the gen-files plugin removed: the pages build, without figures."""
+    text = (ROOT / "mkdocs.yml").read_text()
+    start = text.index("  - gen-files:")
+    end = text.index("\n\n", start)
+    text = text[:start] + text[end + 1 :]
+    text = text.replace("  - figures_src\n", f"  - {ROOT / 'figures_src'}\n")
+    config = tmp / "plain-mkdocs.yml"
+    config.write_text(
+        text + f"\ndocs_dir: {ROOT / 'docs'}\n"
+        "validation:\n  links:\n    not_found: info\n    unrecognized_links: info\n"
+    )
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="benchmark quick mode")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = dict(os.environ, FIGURES_CACHE_DIR=str(tmp / "cache"),
+                   FIGURES_QUICK="1" if args.quick else "0", NO_MKDOCS_2_WARNING="1")  # fmt: skip
+        config = ROOT / "mkdocs.yml"
+        cold = timed_build(tmp / "site", config, env)
+        report = json.loads((tmp / "cache" / "report.json").read_text())
+        warm = timed_build(tmp / "site", config, env)
+        warm_report = json.loads((tmp / "cache" / "report.json").read_text())
+        plain = timed_build(tmp / "plain-site", plain_config(tmp), env)
+        print_results(args.quick, cold, warm, plain, report, warm_report, tmp / "site")
+
+
+def print_results(quick, cold, warm, plain, report, warm_report, site) -> None:
+    mode = "quick" if quick else "full"
+    print(f"builds ({mode} settings, {os.cpu_count()} CPUs)")
+    print(f"  cold  {cold:7.1f} s   cold/plain {cold / plain:6.1f}x")
+    print(f"  warm  {warm:7.1f} s   warm/plain {warm / plain:6.2f}x   (target <= 1.5x)")
+    print(f"  plain {plain:7.1f} s")
+    retrained = [j["name"] for j in warm_report["jobs"] if j["status"] != "cached"]
+    print(f"  warm build retrained: {', '.join(retrained) or 'nothing'}")
+    print("\njobs (cold build)")
+    for entry in sorted(report["jobs"], key=lambda j: -j["seconds"]):
+        print(f"  {entry['name']:<26} {entry['seconds']:6.1f} s   {entry.get('steps', {})}")
+    print("\nanimations")
+    for entry in report["jobs"]:
+        for output in entry["outputs"]:
+            if output.endswith(".gif"):
+                name = Path(output).stem
+                facts = entry.get("media", {}).get(name, {})
+                size = Path(output if Path(output).is_absolute() else ROOT / output)
+                print(f"  {entry['name'] + '/' + name:<36} {facts.get('frames', '?'):>4} frames"
+                      f"  {facts.get('frame_ms_median', 0):6.1f} ms/frame median"
+                      f"  {size.stat().st_size / 1e6:5.2f} MB")  # fmt: skip
+    print("\npage weight (HTML + everything it loads)")
+    for page, size in page_weights(site):
+        print(f"  {page:<40} {size / 1e6:6.2f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Page weight: the bytes a reader's browser fetches for each page of a built site."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+
+class _Assets(HTMLParser):
+    """Collects what a page loads: images, scripts, style sheets, and the player's files."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self._noscript = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "noscript":
+            self._noscript += 1
+        elif tag == "img" and attrs.get("src") and not self._noscript:
+            self.urls.append(attrs["src"])
+        elif tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        elif tag == "link" and attrs.get("rel") == "stylesheet":
+            self.urls.append(attrs["href"])
+        elif "data-base" in attrs:  # the animation player: sprite sheet and frame list
+            self.urls += [attrs["data-base"] + ".frames.png", attrs["data-base"] + ".json"]
+
+    def handle_endtag(self, tag):
+        if tag == "noscript":
+            self._noscript -= 1
+
+
+def page_weights(site: Path) -> list[tuple[str, int]]:
+    """(page path, bytes) for every HTML page of the site, largest first."""
+    weights = []
+    for page in sorted(site.rglob("*.html")):
+        rel = page.relative_to(site).as_posix()
+        if rel.startswith(("assets/", "search/")) or rel == "404.html":
+            continue
+        parser = _Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        total, seen = page.stat().st_size, set()
+        for url in parser.urls:
+            parsed = urlparse(url)
+            if parsed.scheme or parsed.netloc:
+                continue
+            target = urljoin("/" + rel, unquote(parsed.path))
+            path = site / target.lstrip("/")
+            if path.is_file() and path not in seen:
+                seen.add(path)
+                total += path.stat().st_size
+        weights.append((re.sub(r"index\.html$", "", rel) or "/", total))
+    return sorted(weights, key=lambda w: -w[1])
