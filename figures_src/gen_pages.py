@@ -20,7 +20,8 @@ from figures_src.engine.errors import USER_ERRORS  # noqa: E402
 from figures_src.engine.site import generate  # noqa: E402
 
 try:
-    for path, data in generate(load_settings(), Path(config.docs_dir), config.use_directory_urls):
+    docs = Path(config.docs_dir)
+    for path, data in generate(load_settings(), docs, config.use_directory_urls, config.repo_url):
         with mkdocs_gen_files.open(path, "wb") as handle:
             handle.write(data)
 except USER_ERRORS as error:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-CHAPTER_MODULES = ("figures_src.chapters.bend",)
+CHAPTERS_PACKAGE = "figures_src.chapters"
 
 # Parameters that may be zero; every other number must be positive.
 MAY_BE_ZERO = ("seed", "noise")
@@ -110,9 +111,16 @@ def check_param(owner: Job, key: str, value: Any) -> Any:
     return value
 
 
+def chapter_modules() -> list[str]:
+    """The dotted names of the chapter modules: every module in figures_src/chapters/."""
+    package = importlib.import_module(CHAPTERS_PACKAGE)
+    found = pkgutil.iter_modules(package.__path__)
+    return sorted(f"{CHAPTERS_PACKAGE}.{m.name}" for m in found if not m.name.startswith("_"))
+
+
 def all_jobs() -> dict[str, Job]:
     """Every registered job by name, importing the chapter modules on first use."""
-    for module in CHAPTER_MODULES:
+    for module in chapter_modules():
         importlib.import_module(module)
     return dict(_REGISTRY)
 

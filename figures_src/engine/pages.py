@@ -8,6 +8,9 @@ Two kinds of placeholder appear in ``docs/*.md``:
 ``{{ figure circles.hidden/hidden`` then ``alt:`` and ``caption:`` lines, then ``}}``
     one of a job's outputs, as a captioned figure; an animation becomes a player.
 
+``{{ source figures_src/chapters/bend.py }}``
+    a link to that file in the repository (``repo_url`` in mkdocs.yml).
+
 ``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself.
 Any placeholder that names something the build did not make is an error.
 """
@@ -18,7 +21,7 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 FIGURES_DIR = "figures"
@@ -28,8 +31,11 @@ METRIC = re.compile(
     r"(?::(?P<spec>[^}\s]+))?\s*\}\}"
 )
 FIGURE = re.compile(
-    r"\{\{\s*figure\s+(?P<job>[\w.]+)/(?P<output>[\w.-]+)\s*\n(?P<body>.*?)\}\}", re.DOTALL
+    r"^(?P<indent>[ \t]*)\{\{\s*figure\s+(?P<job>[\w.]+)/(?P<output>[\w.-]+)\s*\n"
+    r"(?P<body>.*?)\}\}",
+    re.DOTALL | re.MULTILINE,
 )
+SOURCE = re.compile(r"\{\{\s*source\s+(?P<path>[\w./-]+)\s*\}\}")
 SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions)\s*\}\}")
 LEFTOVER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
@@ -111,10 +117,11 @@ def _figure_html(
     else:
         body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
         kind = "mx-still"
-    return (
+    block = (
         f'<figure class="mx-figure {kind}" id="{anchor}" markdown>\n{body}\n'
         f'<figcaption markdown="span">{fields["caption"]}</figcaption>\n</figure>'
     )
+    return "\n".join(match["indent"] + line for line in block.splitlines())
 
 
 def build_report_table(results: Mapping[str, Any]) -> str:
@@ -134,6 +141,15 @@ def versions_table(versions: Mapping[str, str]) -> str:
     return "\n".join(rows)
 
 
+def source_link(path: str, where: str, root: Path, repo_url: str | None) -> str:
+    """A link to a file of the repository (plain code text when no repo_url is set)."""
+    if not (root / path).is_file():
+        raise PageError(f"{where}: {{{{ source {path} }}}} names no file of the repository")
+    if not repo_url:
+        return f"`{path}`"
+    return f"[`{path}`]({repo_url.rstrip('/')}/blob/main/{path})"
+
+
 def fill_page(
     text: str,
     where: str,
@@ -141,6 +157,8 @@ def fill_page(
     files: Mapping[str, bytes],
     depth: int,
     versions: Mapping[str, str],
+    root: Path | None = None,
+    repo_url: str | None = None,
 ) -> str:
     """The page with every placeholder replaced; raises PageError naming the first bad one."""
     prefix = "../" * depth
@@ -163,6 +181,8 @@ def fill_page(
     text = METRIC.sub(metric, text)
     text = SPECIAL.sub(special, text)
     text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files), text)
+    if root is not None:
+        text = SOURCE.sub(lambda m: source_link(m["path"], where, root, repo_url), text)
     leftover = LEFTOVER.search(text)
     if leftover:
         raise PageError(

@@ -28,7 +28,10 @@ def figure_files(results: list[JobResult], root: Path) -> dict[str, bytes]:
 
 
 def generate(
-    settings: Settings, docs_dir: Path, use_directory_urls: bool = True
+    settings: Settings,
+    docs_dir: Path,
+    use_directory_urls: bool = True,
+    repo_url: str | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Build the figures, then yield every figure file and every page that has placeholders."""
     results = build(settings)
@@ -41,5 +44,7 @@ def generate(
         if "{{" not in text:
             continue
         depth = page_url_depth(rel, use_directory_urls)
-        filled = fill_page(text, f"docs/{rel}", by_name, files, depth, keys.library_versions())
+        versions = keys.library_versions()
+        where = f"docs/{rel}"
+        filled = fill_page(text, where, by_name, files, depth, versions, settings.root, repo_url)
         yield rel, filled.encode("utf-8")
