@@ -26,8 +26,8 @@ class _Assets(HTMLParser):
             self.urls.append(attrs["src"])
         elif tag == "link" and attrs.get("rel") == "stylesheet":
             self.urls.append(attrs["href"])
-        elif "data-base" in attrs:  # the animation player: sprite sheet and frame list
-            self.urls += [attrs["data-base"] + ".frames.png", attrs["data-base"] + ".json"]
+        elif "data-sheet" in attrs:  # the animation player's sprite sheet
+            self.urls.append(attrs["data-sheet"])
 
     def handle_endtag(self, tag):
         if tag == "noscript":

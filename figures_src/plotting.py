@@ -24,9 +24,10 @@ INK = "#222222"
 MUTED = "#8a8a8a"
 FIT = "#D55E00"  # a fitted curve: the palette's vermilion, "red" in the prose
 
-# Probability of class 1, from class 0's colour through white to class 1's.
+# Probability of class 1, from a pale class-0 colour through white to a pale class-1 colour:
+# pale, so that the data points drawn on top keep their full colour.
 PROBABILITY_MAP = LinearSegmentedColormap.from_list(
-    "class_probability", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]]
+    "class_probability", ["#8fbcdc", "#ffffff", "#f3cf86"]
 )
 
 STYLE = {
@@ -66,13 +67,13 @@ def class_cmap(n: int) -> ListedColormap:
 
 
 def class_colors(labels, n: int | None = None):
-    """One colour per point, from its integer class label."""
+    """One RGBA colour (floats in [0, 1]) per point, from its integer class label."""
     import numpy as np
+    from matplotlib.colors import to_rgba_array
 
     labels = np.asarray(labels)
     n = int(labels.max()) + 1 if n is None else n
-    palette = np.array(class_cmap(n).colors)
-    return palette[labels]
+    return to_rgba_array(class_cmap(n).colors)[labels]
 
 
 def padded_limits(points, pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -87,16 +88,22 @@ def padded_limits(points, pad: float = 0.08) -> tuple[tuple[float, float], tuple
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
-def smooth_limits(snapshots, pad: float = 0.08, smoothing: float = 0.25):
+def smooth_limits(snapshots, pad: float = 0.08, smoothing: float = 0.25, aspect: float = 0.0):
     """Per-frame axis limits (T, 2, 2) that hold each frame's points and glide between
     frames instead of jumping: each frame's extent, smoothed forwards and backwards,
-    and never tighter than the points themselves."""
+    and never tighter than the points themselves. With ``aspect`` (the axes' width over
+    height in pixels), one data unit is as long across as up."""
     import numpy as np
 
     snapshots = np.asarray(snapshots, dtype=np.float64)
     lo, hi = snapshots.min(axis=1), snapshots.max(axis=1)  # (T, 2)
     span = np.maximum(hi - lo, 1e-3)
     lo, hi = lo - pad * span, hi + pad * span
+    if aspect:
+        centre, span = (lo + hi) / 2, hi - lo
+        width = np.maximum(span[:, 0], span[:, 1] * aspect)
+        half = np.stack([width, width / aspect], axis=1) / 2
+        lo, hi = centre - half, centre + half
 
     def glide(values):
         out = values.copy()

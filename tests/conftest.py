@@ -57,6 +57,7 @@ def render_toy(run, style):
 
 job("NAME.ok", train=train_toy, render=render_toy,
     params=dict(points=5, explode=False), style=dict(color="#0072B2"), quick=dict(points=3))
+job("NAME.shared", train="NAME.ok", render=render_toy, style=dict(color="#009E73"))
 job("NAME.boom", train=train_toy, render=render_toy,
     params=dict(points=5, explode=True), style=dict(color="#0072B2"))
 '''

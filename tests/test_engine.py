@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from figures_src.engine import keys
+from figures_src.engine.jobs import ConfigError
 from figures_src.engine.runner import BuildError, build
 
 
@@ -132,3 +133,13 @@ def test_report_json_schema(toy):
     assert {os.path.basename(p) for p in entry["outputs"]} >= {"curve.gif", "still.png"}
     for path in entry["outputs"]:
         assert (toy.settings.root / path).exists() or os.path.exists(path)
+
+
+def test_job_sharing_a_model_trains_it_once(toy):
+    results = build(toy.settings, registry=toy.registry("ok", "shared"))
+    assert statuses(results) == {"ok": "built", "shared": "built"}
+    assert toy.calls() == ["train", "render", "render"]
+    assert results[0].metrics == results[1].metrics
+    bad = dataclasses.replace(toy.settings, overrides={f"{toy.name}.shared": {"points": 3}})
+    with pytest.raises(ConfigError, match=rf"uses the model trained by '{toy.name}.ok'"):
+        build(bad, registry=toy.registry("ok", "shared"))

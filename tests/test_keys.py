@@ -40,7 +40,8 @@ def test_closure_follows_helpers_constants_and_local_modules(tmp_path, monkeypat
     module = load(tmp_path, monkeypatch, MODULE, "closure_a")
     text = source_closure(module.train)
     assert "def helper" in text and "SCALE = 3" in text
-    assert "def noisy_regression" in text  # figures_src.datasets, used through `datasets`
+    assert "def circles" in text  # figures_src.datasets.circles, used as `datasets.circles`
+    assert "def noisy_regression" not in text  # in the same module, but not used
     assert "def unrelated" not in text and "def render" not in text
 
 

@@ -1,20 +1,67 @@
-"""How layers bend space: a small network untangles two circles and a three-armed spiral.
+"""How layers bend space: small networks untangle two circles and a three-armed spiral.
 
-Each layer is a linear map followed by a bend (ReLU). We watch the last hidden layer's
-2-D representation while the network trains: the classes, tangled in the input plane,
-are pushed apart until a straight line separates them.
+Each layer is a linear map followed by a bend (ReLU or tanh). We keep a snapshot of the
+network after every epoch and watch three things: the last hidden layer's representation,
+the decision regions in the input plane, and a grid of the plane carried through the
+layers one step at a time. Last, a width experiment after Chris Olah: with layers only two
+units wide, no amount of training pulls the disc out of the ring.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from contourpy import contour_generator
+from matplotlib.collections import LineCollection
+from matplotlib.colors import BoundaryNorm
 from torch import nn
 
 from figures_src import datasets
 from figures_src.engine import animate, job
 from figures_src.nn import accuracy, linear_probe_accuracy, tensor, train_epochs
-from figures_src.plotting import INK, class_colors, line_in_box, new_figure, smooth_limits
+from figures_src.plotting import (
+    CLASS_COLORS,
+    INK,
+    MUTED,
+    PROBABILITY_MAP,
+    class_colors,
+    line_in_box,
+    new_figure,
+    smooth_limits,
+)
+
+# %% [markdown]
+# ## Shared by every network here: snapshots of the parameters, replayed later
+
+
+def snapshot_states(model: nn.Module, train) -> list[dict[str, torch.Tensor]]:
+    """The model's parameters before training and after every epoch of ``train``."""
+    states = [{k: v.clone() for k, v in model.state_dict().items()}]
+    for _epoch, _loss in train:
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+    return states
+
+
+@torch.no_grad()
+def replay(model: nn.Module, states, view) -> np.ndarray:
+    """``view(model)`` at every snapshot, stacked: (snapshots, ...)."""
+    out = []
+    for state in states:
+        model.load_state_dict(state)
+        out.append(view(model))
+    return np.stack(out)
+
+
+def plane_grid(size: int, extent: float = 1.5) -> np.ndarray:
+    """A size x size grid of points covering [-extent, extent]², as (size², 2)."""
+    axis = np.linspace(-extent, extent, size, dtype=np.float32)
+    return np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+
+
+def alive_units(hidden: np.ndarray, min_share: float = 0.05) -> int:
+    """How many hidden units are non-zero on at least ``min_share`` of the points."""
+    return int(((hidden > 1e-6).mean(axis=0) >= min_share).sum())
+
 
 # %% [markdown]
 # ## Circles: data, model, training with snapshots
@@ -40,59 +87,52 @@ class CirclesNet(nn.Module):
         return self.output(self.hidden(x))
 
 
-def fit_circles(X: np.ndarray, y: np.ndarray, p, seed: int) -> dict[str, np.ndarray]:
-    """Train one CirclesNet from ``seed``, keeping a snapshot before training and after
-    every epoch."""
-    torch.manual_seed(seed)
-    model = CirclesNet()
-    X_t, y_t = tensor(X), tensor(y, torch.int64)
-    loss_fn = nn.CrossEntropyLoss()
-    grid = np.stack(np.meshgrid(*[np.linspace(-1.5, 1.5, p.grid)] * 2), -1).reshape(-1, 2)
-    snapshots = {"hidden": [], "loss": [], "accuracy": [], "out_w": [], "out_b": [], "prob": []}
-
-    def snapshot() -> None:
-        with torch.no_grad():
-            logits = model(X_t)
-            snapshots["hidden"].append(model.hidden(X_t).numpy())
-            snapshots["loss"].append(loss_fn(logits, y_t).item())
-            snapshots["accuracy"].append(accuracy(logits.numpy(), y))
-            snapshots["out_w"].append(model.output.weight.numpy().copy())
-            snapshots["out_b"].append(model.output.bias.numpy().copy())
-            prob = torch.softmax(model(tensor(grid)), dim=1)[:, 1]
-            snapshots["prob"].append(prob.numpy().reshape(p.grid, p.grid).astype(np.float16))
-
-    snapshot()
-    for _epoch, _loss in train_epochs(model, X_t, y_t, loss_fn, p.epochs, p.lr, p.batch_size, seed):
-        snapshot()
-    runs = {k: np.array(v) for k, v in snapshots.items()}
-    runs["weights"] = [w.detach().numpy().copy() for w in model.parameters()]
-    return runs
-
-
-def alive_units(hidden: np.ndarray, min_share: float = 0.05) -> int:
-    """How many hidden units are non-zero on at least ``min_share`` of the points."""
-    return int(((hidden > 1e-6).mean(axis=0) >= min_share).sum())
-
-
 def train_circles(p):
     """A 2-unit ReLU bottleneck often collapses: a unit goes dead and stays dead. So seeds
     are tried in order from ``p.seed``, and the first network that keeps both units alive
     and reaches ``p.target`` accuracy is shown; the rejected seeds are counted."""
     X, y = datasets.circles(p.n_samples, p.noise)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    loss_fn = nn.CrossEntropyLoss()
     tried = []
     for seed in range(p.seed, p.seed + p.max_seeds):
-        run = fit_circles(X, y, p, seed)
-        tried.append((alive_units(run["hidden"][-1]), run["accuracy"][-1], seed, run))
-        if tried[-1][0] == 2 and tried[-1][1] >= p.target:
+        torch.manual_seed(seed)
+        model = CirclesNet()
+        training = train_epochs(model, X_t, y_t, loss_fn, p.epochs, p.lr, p.batch_size, seed)
+        states = snapshot_states(model, training)
+        with torch.no_grad():
+            alive = alive_units(model.hidden(X_t).numpy())
+            final_accuracy = accuracy(model(X_t).numpy(), y)
+        tried.append((alive, final_accuracy, seed, model, states))
+        if alive == 2 and final_accuracy >= p.target:
             break
-    alive, _, seed, run = max(tried, key=lambda t: t[:2])  # the best, if none qualified
-    weights = run.pop("weights")
-    arrays = dict(run, X=X, y=y, **{f"param{i}": w for i, w in enumerate(weights)})
+    alive, _, seed, model, states = max(tried, key=lambda t: t[:2])  # the best if none passed
     rejected = [t for t in tried if t[2] != seed]
+
+    grid = tensor(plane_grid(p.grid))
+    hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
+    logits = replay(model, states, lambda m: m(X_t).numpy())
+    arrays = {
+        "X": X,
+        "y": y,
+        "hidden": hidden,
+        "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
+        "accuracy": np.array([accuracy(z, y) for z in logits]),
+        "out_w": replay(model, states, lambda m: m.output.weight.numpy().copy()),
+        "out_b": replay(model, states, lambda m: m.output.bias.numpy().copy()),
+        "prob": replay(
+            model, states, lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(p.grid, p.grid)
+        ).astype(np.float16),
+        # The trained first two layers, for the grid-warp figure.
+        "W1": model.layer1.weight.detach().numpy(),
+        "b1": model.layer1.bias.detach().numpy(),
+        "W2": model.layer2.weight.detach().numpy(),
+        "b2": model.layer2.bias.detach().numpy(),
+    }
     metrics = {
-        "final_accuracy": float(run["accuracy"][-1]),
-        "hidden_linear_probe_accuracy": linear_probe_accuracy(run["hidden"][-1], y),
-        "final_loss": float(run["loss"][-1]),
+        "final_accuracy": float(arrays["accuracy"][-1]),
+        "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
+        "final_loss": float(arrays["loss"][-1]),
         "seed_used": seed,
         "alive_hidden_units": alive,
         "seeds_rejected": len(rejected),
@@ -109,56 +149,449 @@ def train_circles(p):
 
 
 # --8<-- [start:circles-render]
-def render_hidden(run, style):
-    """The 2-D hidden representation over the epochs, with the output layer's line."""
-    fig = new_figure(6.4, 4.8)
-    ax = fig.add_axes((0.12, 0.11, 0.84, 0.72))
+def hidden_panel(ax, run):
+    """The hidden-layer scatter with the output layer's line, updated by ``show(epoch)``.
+    Hidden coordinates have no units worth reading, so the axes carry no ticks."""
     ax.set_xlabel("hidden unit 1 →")
     ax.set_ylabel("hidden unit 2 →")
     ax.set_xticks([])
     ax.set_yticks([])
-    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13, color=INK)
-    status = fig.text(0.12, 0.875, "", fontsize=11, color=INK)
     dots = ax.scatter(*run.hidden[0].T, c=class_colors(run.y), s=9, linewidths=0, alpha=0.75)
     (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--", label="output layer's boundary")
-    for c, name in enumerate(CIRCLE_NAMES):
-        ax.scatter([], [], color=class_colors([c], 2)[0], s=30, label=name)
-    fig.legend(loc="upper right", bbox_to_anchor=(0.98, 0.985), fontsize=10)
     limits = smooth_limits(run.hidden)
 
-    def update(epoch: int) -> str:
+    def show(epoch: int) -> None:
         (x0, x1), (y0, y1) = limits[epoch]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         dots.set_offsets(run.hidden[epoch])
         w, b = run.out_w[epoch], run.out_b[epoch]
         boundary.set_data(*line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1)))
-        status.set_text(
-            f"epoch {epoch:>2}   loss {run.loss[epoch]:.3f}   accuracy {run.accuracy[epoch]:.1%}"
-        )
+
+    return show, [dots, boundary]
+
+
+def class_legend(fig, names, **where):
+    for c, name in enumerate(names):
+        fig.axes[0].scatter([], [], color=CLASS_COLORS[c], s=30, label=name)
+    fig.legend(fontsize=10, **where)
+
+
+def status_line(run, epoch: int) -> str:
+    return f"epoch {epoch:>2}   loss {run.loss[epoch]:.3f}   accuracy {run.accuracy[epoch]:.1%}"
+
+
+def render_hidden(run, style):
+    """The 2-D hidden representation over the epochs, with the output layer's line."""
+    fig = new_figure(6.4, 4.8)
+    ax = fig.add_axes((0.12, 0.11, 0.84, 0.72))
+    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13, color=INK)
+    status = fig.text(0.12, 0.875, "", fontsize=11, color=INK)
+    show, artists = hidden_panel(ax, run)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.985))
+
+    def update(epoch: int) -> str:
+        show(epoch)
+        status.set_text(status_line(run, epoch))
         return f"epoch {epoch}"
 
     frames = range(len(run.loss))
-    return {"hidden": animate(fig, update, frames, style.fps, animated=[dots, boundary, status])}
+    return {"hidden": animate(fig, update, frames, style.fps, animated=[*artists, status])}
 
 
 # --8<-- [end:circles-render]
+
+# %% [markdown]
+# ## Circles, two views: the decision regions in the input plane beside the hidden layer
+
+
+# --8<-- [start:two-views]
+PROBABILITY_LEVELS = BoundaryNorm(np.linspace(0, 1, 11), PROBABILITY_MAP.N)
+
+
+def probability_panel(ax, prob, X, y, extent: float = 1.5):
+    """P(inner disc) as filled bands over the input plane, with its 0.5 line; returns an
+    updater ``show(frame)`` and the artists it changes."""
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    image = ax.imshow(
+        prob[0].astype(np.float32), extent=(-extent, extent, -extent, extent), origin="lower",
+        cmap=PROBABILITY_MAP, norm=PROBABILITY_LEVELS, interpolation="nearest",
+    )  # fmt: skip
+    # Blitting draws the moving artists over the static figure: the points must be among
+    # them, after the image, or the image would cover them.
+    dots = ax.scatter(*X.T, c=class_colors(y), s=6, linewidths=0.3, edgecolors="white")
+    line = LineCollection([], colors=INK, linewidths=1.6)
+    ax.add_collection(line)
+    axis = np.linspace(-extent, extent, prob.shape[-1])
+
+    def show(frame: int) -> None:
+        field = prob[frame].astype(np.float32)
+        image.set_data(field)
+        line.set_segments(contour_generator(axis, axis, field).lines(0.5))
+
+    return show, [image, dots, line]
+
+
+def render_two_views(run, style):
+    """Input plane (left) and hidden layer (right), frame for frame."""
+    fig = new_figure(9.6, 4.8)
+    left = fig.add_axes((0.07, 0.11, 0.40, 0.70))
+    right = fig.add_axes((0.55, 0.11, 0.42, 0.70))
+    left.set_title("Input plane: P(inner disc)", fontsize=12, color=INK, loc="left")
+    right.set_title("Second hidden layer", fontsize=12, color=INK, loc="left")
+    status = fig.text(0.07, 0.93, "", fontsize=12, color=INK)
+    show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
+    show_hidden, hidden_artists = hidden_panel(right, run)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=3)
+
+    def update(epoch: int) -> str:
+        show_input(epoch)
+        show_hidden(epoch)
+        status.set_text(status_line(run, epoch))
+        return f"epoch {epoch}"
+
+    artists = [*input_artists, *hidden_artists, status]
+    return {"two_views": animate(fig, update, range(len(run.loss)), style.fps, animated=artists)}
+
+
+# --8<-- [end:two-views]
+
+# %% [markdown]
+# ## Circles, layer by layer: a grid of the plane carried through the trained network
+
+
+# --8<-- [start:grid-warp]
+def warp_stages(run, points: np.ndarray, view: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Where ``points`` sit after each step of the trained network, as 2-D coordinates.
+
+    Layer 1 maps the plane into 16 dimensions; ``view`` (2 x 16) is the pair of directions
+    we look at them through. Then the view turns to layer 2's own weights W₂, which is the
+    2-D shadow that layer 2 actually receives.
+    """
+    z1 = points @ run.W1.T
+    folded = np.maximum(z1 + run.b1, 0)
+    return [
+        ("the input plane", points),
+        ("layer 1, linear map: W₁·x", z1 @ view.T),
+        ("layer 1, shift: + b₁", (z1 + run.b1) @ view.T),
+        ("layer 1, bend: ReLU folds each of 16 directions", folded @ view.T),
+        ("layer 2, linear map: turn to W₂'s view", folded @ run.W2.T),
+        ("layer 2, shift: + b₂", folded @ run.W2.T + run.b2),
+        ("layer 2, bend: ReLU — the hidden layer", np.maximum(folded @ run.W2.T + run.b2, 0)),
+    ]
+
+
+def principal_view(run, points: np.ndarray) -> np.ndarray:
+    """The two directions (2 x 16) along which layer 1's output varies most."""
+    folded = np.maximum(points @ run.W1.T + run.b1, 0)
+    _, _, directions = np.linalg.svd(folded - folded.mean(axis=0), full_matrices=False)
+    return directions[:2]
+
+
+def tween(stages, steps: int, hold: int):
+    """Frames that glide from each stage to the next (smoothstep), holding on each stage."""
+    frames = [(f"0/{len(stages) - 1} · {stages[0][0]}", stages[0][1])] * hold
+    for k, ((_, start), (title, end)) in enumerate(zip(stages, stages[1:], strict=False), 1):
+        label = f"{k}/{len(stages) - 1} · {title}"
+        for i in range(1, steps + 1):
+            t = i / steps
+            t = t * t * (3 - 2 * t)
+            frames.append((label, (1 - t) * start + t * end))
+        frames += [(label, end)] * hold
+    return frames
+
+
+def render_grid_warp(run, style):
+    """A grid of the plane and the data, moved through the network one operation at a time."""
+    lines_per_axis, samples = 17, 60
+    ticks = np.linspace(-1.5, 1.5, lines_per_axis, dtype=np.float32)
+    along = np.linspace(-1.5, 1.5, samples, dtype=np.float32)
+    grid_lines = [np.c_[along, np.full_like(along, v)] for v in ticks]
+    grid_lines += [np.c_[np.full_like(along, v), along] for v in ticks]
+    grid_points = np.concatenate(grid_lines)
+    data = run.X[:: max(1, len(run.X) // 400)]
+    labels = run.y[:: max(1, len(run.X) // 400)]
+    points = np.concatenate([grid_points, data])
+    moved = tween(warp_stages(run, points, principal_view(run, run.X)), style.steps, style.hold)
+
+    fig = new_figure(6.0, 5.4)
+    ax = fig.add_axes((0.04, 0.04, 0.92, 0.81))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    title = fig.text(0.04, 0.93, "", fontsize=13, color=INK)
+    fig.text(0.04, 0.885, "a grid of the input plane, carried through the trained network",
+             fontsize=10, color=MUTED)  # fmt: skip
+    mesh = LineCollection([], colors="#9aa4b1", linewidths=0.7)
+    ax.add_collection(mesh)
+    dots = ax.scatter(*data.T, c=class_colors(labels), s=10, linewidths=0, zorder=3)
+    limits = smooth_limits(np.stack([m for _, m in moved]), pad=0.04, smoothing=0.12,
+                           aspect=ax.bbox.width / ax.bbox.height)  # fmt: skip
+    n_grid = len(grid_points)
+
+    def update(frame: int) -> str:
+        name, points = moved[frame]
+        (x0, x1), (y0, y1) = limits[frame]
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        mesh.set_segments(np.split(points[:n_grid], len(grid_lines)))
+        dots.set_offsets(points[n_grid:])  # fmt: skip
+        title.set_text(name)
+        return name
+
+    frames = range(len(moved))
+    return {"grid_warp": animate(fig, update, frames, style.fps, animated=[mesh, dots, title])}
+
+
+# --8<-- [end:grid-warp]
+
+# %% [markdown]
+# ## Spiral: three classes, a 3-unit hidden layer
+
+
+# --8<-- [start:spiral-train]
+SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
+
+
+class SpiralNet(nn.Module):
+    """2 → Dense 32 ReLU → Dense 3 ReLU → Dense 3 (softmax inside the loss)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer1 = nn.Linear(2, 32)
+        self.layer2 = nn.Linear(32, 3)
+        self.output = nn.Linear(3, 3)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.layer2(torch.relu(self.layer1(x))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output(self.hidden(x))
+
+
+def train_spiral(p):
+    """Seeds from ``p.seed`` until all three hidden units stay alive and accuracy reaches
+    ``p.target``; snapshots every ``p.every`` epochs."""
+    X, y = datasets.spiral(p.points_per_class, seed=p.data_seed)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    loss_fn = nn.CrossEntropyLoss()
+    tried = []
+    for seed in range(p.seed, p.seed + p.max_seeds):
+        torch.manual_seed(seed)
+        model = SpiralNet()
+        training = train_epochs(model, X_t, y_t, loss_fn, p.epochs, p.lr, p.batch_size, seed)
+        states = snapshot_states(model, training)
+        with torch.no_grad():
+            alive = alive_units(model.hidden(X_t).numpy())
+            final_accuracy = accuracy(model(X_t).numpy(), y)
+        tried.append((alive, final_accuracy, seed, model, states))
+        if alive == 3 and final_accuracy >= p.target:
+            break
+    alive, _, seed, model, states = max(tried, key=lambda t: t[:2])
+    states = states[:: p.every] + ([states[-1]] if (len(states) - 1) % p.every else [])
+
+    grid = tensor(plane_grid(p.grid, extent=1.1))
+    logits = replay(model, states, lambda m: m(X_t).numpy())
+    arrays = {
+        "X": X,
+        "y": y,
+        "epochs": np.minimum(np.arange(len(states)) * p.every, p.epochs),
+        "hidden": replay(model, states, lambda m: m.hidden(X_t).numpy()),
+        "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
+        "accuracy": np.array([accuracy(z, y) for z in logits]),
+        "prob": replay(
+            model, states, lambda m: torch.softmax(m(grid), 1).reshape(p.grid, p.grid, 3)
+        ).astype(np.float16),
+    }
+    metrics = {
+        "final_accuracy": float(arrays["accuracy"][-1]),
+        "hidden_linear_probe_accuracy": linear_probe_accuracy(arrays["hidden"][-1], y),
+        "seed_used": seed,
+        "seeds_rejected": len(tried) - 1,
+        "alive_hidden_units": alive,
+    }
+    return arrays, metrics
+
+
+# --8<-- [end:spiral-train]
+
+
+# --8<-- [start:spiral-render]
+def region_colors(prob: np.ndarray) -> np.ndarray:
+    """Each grid point tinted with its predicted class's colour, stronger where surer."""
+    palette = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in CLASS_COLORS])
+    winner = prob.argmax(-1)
+    certainty = (prob.max(-1) - 1 / 3) * 1.5  # 0 when undecided, 1 when certain
+    strength = (0.08 + 0.32 * certainty)[..., None]  # pale: the points on top keep their colour
+    return (1 - strength) + strength * palette[winner]
+
+
+def render_spiral(run, style):
+    """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
+    fig = new_figure(8.0, 7.2)
+    boxes = [(0.06, 0.50, 0.40, 0.36), (0.56, 0.50, 0.40, 0.36),
+             (0.06, 0.05, 0.40, 0.36), (0.56, 0.05, 0.40, 0.36)]  # fmt: skip
+    regions, *projections = [fig.add_axes(b) for b in boxes]
+    status = fig.text(0.06, 0.95, "", fontsize=12, color=INK)
+    regions.set_title("Input plane: predicted arm", fontsize=11, loc="left", color=INK)
+    image = regions.imshow(region_colors(run.prob[0].astype(np.float32)), origin="lower",
+                           extent=(-1.1, 1.1, -1.1, 1.1), interpolation="bilinear")  # fmt: skip
+    data = regions.scatter(*run.X.T, c=class_colors(run.y), s=3, linewidths=0)
+    regions.set_xticks([])
+    regions.set_yticks([])
+    colors = class_colors(run.y)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    dots, limits = [], []
+    for ax, (i, j) in zip(projections, pairs, strict=True):
+        ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left", color=INK)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        dots.append(ax.scatter(*run.hidden[0][:, [i, j]].T, c=colors, s=4, linewidths=0))
+        limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
+    class_legend(fig, SPIRAL_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.995), ncols=3)
+
+    def update(frame: int) -> str:
+        image.set_data(region_colors(run.prob[frame].astype(np.float32)))
+        for ax, dot, limit, (i, j) in zip(projections, dots, limits, pairs, strict=True):
+            (x0, x1), (y0, y1) = limit[frame]
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+            dot.set_offsets(run.hidden[frame][:, [i, j]])
+        epoch = int(run.epochs[frame])
+        status.set_text(
+            f"epoch {epoch:>3}   loss {run.loss[frame]:.3f}   accuracy {run.accuracy[frame]:.1%}"
+        )
+        return f"epoch {epoch}"
+
+    frames = range(len(run.epochs))
+    moving = [image, data, *dots, status]  # the data after the image, or it would be hidden
+    return {"spiral": animate(fig, update, frames, style.fps, animated=moving)}
+
+
+# --8<-- [end:spiral-render]
+
+# %% [markdown]
+# ## Width matters: 2-unit layers cannot pull the disc out of the ring, 3-unit layers can
+
+
+# --8<-- [start:width-train]
+def tanh_net(width: int, depth: int) -> nn.Sequential:
+    """2 → (Dense ``width`` tanh) × ``depth`` → Dense 2."""
+    layers, fan_in = [], 2
+    for _ in range(depth):
+        layers += [nn.Linear(fan_in, width), nn.Tanh()]
+        fan_in = width
+    return nn.Sequential(*layers, nn.Linear(width, 2))
+
+
+def train_widths(p):
+    """Every seed at width 2 and width 3; the best seed of each is replayed for the figure."""
+    X, y = datasets.circles(p.n_samples, p.noise)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    grid = tensor(plane_grid(p.grid))
+    arrays, metrics = {"X": X, "y": y}, {}
+    for label, width in (("narrow", 2), ("wide", 3)):
+        runs = []
+        for seed in range(p.seeds):
+            torch.manual_seed(seed)
+            model = tanh_net(width, p.depth)
+            training = train_epochs(
+                model, X_t, y_t, nn.CrossEntropyLoss(), p.epochs, p.lr, p.batch_size, seed
+            )
+            states = snapshot_states(model, training)[:: p.every]
+            curve = replay(model, states, lambda m: accuracy(m(X_t).numpy(), y))
+            runs.append((curve[-1], seed, model, states, curve))
+        best_accuracy, best_seed, model, states, curve = max(runs, key=lambda r: r[0])
+        arrays[f"{label}_accuracy"] = curve
+        arrays[f"{label}_prob"] = replay(
+            model, states, lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(p.grid, p.grid)
+        ).astype(np.float16)
+        metrics[f"{label}_accuracy"] = float(np.mean([r[0] for r in runs]))
+        metrics[f"{label}_best_accuracy"] = float(best_accuracy)
+        metrics[f"{label}_worst_accuracy"] = float(min(r[0] for r in runs))
+        metrics[f"{label}_best_seed"] = best_seed
+    arrays["epochs"] = np.arange(len(arrays["wide_accuracy"])) * p.every
+    metrics["accuracy_gap"] = metrics["wide_accuracy"] - metrics["narrow_accuracy"]
+    return arrays, metrics
+
+
+# --8<-- [end:width-train]
+
+
+# --8<-- [start:width-render]
+def render_widths(run, style):
+    """The best narrow and the best wide network's decision regions, side by side."""
+    fig = new_figure(9.6, 5.0)
+    panels = [fig.add_axes((0.06, 0.10, 0.40, 0.66)), fig.add_axes((0.56, 0.10, 0.40, 0.66))]
+    shows, artists, titles = [], [], []
+    for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
+        show, moving = probability_panel(ax, getattr(run, f"{label}_prob"), run.X, run.y)
+        mean = run.metrics[f"{label}_accuracy"]
+        ax.set_title(f"layers {width} units wide · mean over seeds {mean:.1%}",
+                     fontsize=11, loc="left", color=MUTED)  # fmt: skip
+        titles.append(fig.text(ax.get_position().x0, 0.84, "", fontsize=12, color=INK))
+        shows.append(show)
+        artists += moving
+    fig.text(0.06, 0.93, f"{run.params.depth} tanh layers; the best of {run.params.seeds} seeds "
+             "at each width", fontsize=12, color=INK)  # fmt: skip
+    clock = fig.text(0.96, 0.93, "", fontsize=12, color=INK, ha="right")
+
+    def update(frame: int) -> str:
+        for show, title, label in zip(shows, titles, ("narrow", "wide"), strict=True):
+            show(frame)
+            curve = getattr(run, f"{label}_accuracy")
+            title.set_text(f"accuracy {curve[frame]:.1%}")
+        clock.set_text(f"epoch {int(run.epochs[frame]):>3}")
+        return f"epoch {int(run.epochs[frame])}"
+
+    frames = range(len(run.epochs))
+    moving = [*artists, *titles, clock]
+    return {"widths": animate(fig, update, frames, style.fps, animated=moving)}
+
+
+# --8<-- [end:width-render]
+
+# %% [markdown]
+# ## The jobs
 
 job(
     "circles.hidden",
     train=train_circles,
     render=render_hidden,
     params=dict(
-        n_samples=1000,
-        noise=0.1,
-        epochs=50,
-        lr=0.01,
-        batch_size=32,
-        seed=0,
-        max_seeds=10,
-        target=0.95,
-        grid=121,
+        n_samples=1000, noise=0.1, epochs=50, lr=0.01, batch_size=32,
+        seed=0, max_seeds=10, target=0.95, grid=101,
     ),  # fmt: skip
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
     style=dict(fps=8),
+)
+job("circles.two_views", train="circles.hidden", render=render_two_views, style=dict(fps=8))
+job("circles.grid_warp", train="circles.hidden", render=render_grid_warp,
+    style=dict(fps=10, steps=8, hold=8))  # fmt: skip
+job(
+    "spiral.hidden",
+    train=train_spiral,
+    render=render_spiral,
+    params=dict(
+        points_per_class=500, data_seed=0, epochs=100, lr=0.01, batch_size=64, every=2,
+        seed=0, max_seeds=8, target=0.95, grid=81,
+    ),  # fmt: skip
+    quick=dict(points_per_class=100, epochs=6, max_seeds=2),
+    style=dict(fps=10),
+)
+job(
+    "circles.width",
+    train=train_widths,
+    render=render_widths,
+    params=dict(
+        n_samples=1000, noise=0.1, depth=3, epochs=100, lr=0.02, batch_size=100,
+        seeds=5, every=2, grid=81,
+    ),  # fmt: skip
+    quick=dict(n_samples=300, epochs=6, seeds=3),
+    style=dict(fps=10),
 )

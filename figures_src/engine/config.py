@@ -70,11 +70,17 @@ def load_settings(path: Path | None = None) -> Settings:
     )
 
 
-def check_overrides(settings: Settings, names: list[str]) -> None:
-    """Fail with one line if an override names a job that does not exist."""
+def check_overrides(settings: Settings, trainers: dict[str, str]) -> None:
+    """Fail with one line if an override names a job that does not exist, or one that
+    uses another job's training (``trainers``: job name -> the job that trains it)."""
     for name in settings.overrides:
-        if name not in names:
+        if name not in trainers:
             raise ConfigError(
                 f"{settings.source}: [tool.figures.jobs] names unknown job {name!r}; "
-                f"the jobs are: {', '.join(sorted(names))}"
+                f"the jobs are: {', '.join(sorted(trainers))}"
+            )
+        if trainers[name] != name:
+            raise ConfigError(
+                f"{settings.source}: job {name!r} uses the model trained by {trainers[name]!r}; "
+                f"set its parameters under [tool.figures.jobs.\"{trainers[name]}\"]"
             )

@@ -11,7 +11,7 @@ import fnmatch
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,6 +39,7 @@ class Job:
     quick: Mapping[str, Any] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     chapter: str = ""
+    trained_by: str = ""  # the job whose train step (and cache entry) this one uses
 
     def resolve(self, quick: bool, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The train parameters in effect: defaults, then quick mode, then overrides."""
@@ -56,23 +57,38 @@ _REGISTRY: dict[str, Job] = {}
 def job(
     name: str,
     *,
-    train: Callable,
+    train: Callable | str,
     render: Callable,
-    params: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
     style: Mapping[str, Any] | None = None,
     quick: Mapping[str, Any] | None = None,
     choices: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Job:
-    """Register a figure job under a dotted name such as ``circles.hidden``; returns it."""
+    """Register a figure job under a dotted name such as ``circles.hidden``; returns it.
+
+    ``train`` may name an earlier job instead of giving a function: the new job then draws
+    from that job's trained model (same parameters, same cache entry) without retraining.
+    """
+    if isinstance(train, str):
+        if train not in _REGISTRY:
+            raise ConfigError(f"job {name!r} shares training with unknown job {train!r}")
+        if params or quick or choices:
+            raise ConfigError(f"job {name!r} shares training with {train!r}; set parameters there")
+        parent = _REGISTRY[train]
+        new = replace(parent, name=name, render=render, style=dict(style or {}),
+                      chapter=render.__module__)  # fmt: skip
+        _REGISTRY[name] = new
+        return new
     new = Job(
         name=name,
         train=train,
         render=render,
-        params=dict(params),
+        params=dict(params or {}),
         style=dict(style or {}),
         quick=dict(quick or {}),
         choices=dict(choices or {}),
         chapter=train.__module__,
+        trained_by=name,
     )
     for key, value in new.quick.items():
         check_param(new, key, value)

@@ -59,18 +59,19 @@ def _module_definitions(tree: ast.Module) -> dict[str, ast.AST]:
     return names
 
 
-def _local_module(node: ast.AST, name: str) -> str | None:
-    """The dotted local module that an import statement binds ``name`` to, if any."""
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if (alias.asname or alias.name).split(".")[0] == name:
-                return alias.name if alias.name.startswith(LOCAL_PACKAGE) else None
-    if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(LOCAL_PACKAGE):
-        for alias in node.names:
-            if (alias.asname or alias.name) == name:
-                candidate = f"{node.module}.{alias.name}"
-                return candidate if _module_path(candidate) else node.module
-    return None
+def _side_effects(tree: ast.Module) -> list[ast.AST]:
+    """Top-level statements that run on import without binding a name (``rcParams.update``),
+    except docstrings and ``job(...)`` registrations, whose parameters are keyed apart."""
+
+    def registration_or_docstring(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Expr):
+            return False
+        call = node.value
+        is_job = isinstance(call, ast.Call) and getattr(call.func, "id", None) == "job"
+        return is_job or isinstance(call, ast.Constant)
+
+    kinds = (ast.Expr, ast.If, ast.With, ast.For)
+    return [n for n in tree.body if isinstance(n, kinds) and not registration_or_docstring(n)]
 
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -87,50 +88,99 @@ def _module_path(dotted: str) -> Path | None:
     return None
 
 
-def _used_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+def _import_target(node: ast.AST, name: str) -> tuple[str, str | None] | None:
+    """What an import binds ``name`` to, if it is local: (module, attribute or None)."""
+    for alias in node.names:
+        bound = (alias.asname or alias.name).split(".")[0]
+        if bound != name:
+            continue
+        if isinstance(node, ast.Import):
+            return (alias.name, None) if alias.name.startswith(LOCAL_PACKAGE) else None
+        module = node.module or ""
+        if not module.startswith(LOCAL_PACKAGE):
+            return None
+        if _module_path(f"{module}.{alias.name}"):
+            return (f"{module}.{alias.name}", None)  # `from package import module`
+        return (module, alias.name)
+    return None
 
 
-def _module_sources(dotted: str, seen: set[str]) -> list[str]:
-    """The source of a local module and of the local modules it imports, transitively."""
-    if dotted in seen:
-        return []
-    seen.add(dotted)
-    path = _module_path(dotted)
-    if path is None:
-        return []
-    text = path.read_text()
-    sources = [f"# {dotted}\n{text}"]
-    for node in ast.parse(text).body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                local = _local_module(node, (alias.asname or alias.name).split(".")[0])
-                if local:
-                    sources += _module_sources(local, seen)
-    return sources
+def _references(node: ast.AST) -> tuple[set[str], dict[str, set[str]]]:
+    """Names a node reads, and for each name the attributes read from it (``datasets.circles``)."""
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    attributes: dict[str, set[str]] = {}
+    for n in ast.walk(node):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+            attributes.setdefault(n.value.id, set()).add(n.attr)
+    return names, attributes
+
+
+class _Source:
+    """A parsed local module: its text, its top-level definitions and side effects."""
+
+    def __init__(self, dotted: str, path: Path):
+        self.dotted = dotted
+        self.text = path.read_text()
+        self.tree = ast.parse(self.text)
+        self.definitions = _module_definitions(self.tree)
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.text, node) or ast.dump(node)
 
 
 def source_closure(function: Any) -> str:
-    """The source a function depends on: itself, the module-level names it uses, local modules."""
-    module = sys.modules[function.__module__]
-    text = Path(inspect.getsourcefile(module)).read_text()
-    tree = ast.parse(text)
-    definitions = _module_definitions(tree)
-    pending, included, parts, seen_modules = [function.__name__], set(), [], set()
+    """The source a function depends on: itself, and every module-level definition it uses,
+    followed through the local modules it imports (``from figures_src import datasets`` then
+    ``datasets.circles`` brings in ``circles`` and what *it* uses). Each local module
+    visited also contributes its import-time side effects (``rcParams.update(...)``)."""
+    modules: dict[str, _Source] = {}
+
+    def source(dotted: str) -> _Source | None:
+        if dotted not in modules:
+            path = _module_path(dotted) or (
+                Path(inspect.getsourcefile(sys.modules[dotted])) if dotted in sys.modules else None
+            )
+            if path is None:
+                return None
+            modules[dotted] = _Source(dotted, path)
+            parts.extend(f"# {dotted} (import time)\n{modules[dotted].segment(n)}"
+                         for n in _side_effects(modules[dotted].tree))  # fmt: skip
+        return modules[dotted]
+
+    parts: list[str] = []
+    pending: list[tuple[str, str | None]] = [(function.__module__, function.__name__)]
+    done: set[tuple[str, str | None]] = set()
     while pending:
-        name = pending.pop()
-        node = definitions.get(name)
-        if name in included or node is None:
+        dotted, name = pending.pop()
+        if (dotted, name) in done:
             continue
-        included.add(name)
+        done.add((dotted, name))
+        module = source(dotted)
+        if module is None:
+            continue
+        if name is None:  # a module used as a whole
+            parts.append(f"# {dotted}\n{module.text}")
+            continue
+        node = module.definitions.get(name)
+        if node is None:
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            local = _local_module(node, name)
-            if local:
-                parts += _module_sources(local, seen_modules)
+            target = _import_target(node, name)
+            if target:
+                pending.append(target)
             continue
-        parts.append(ast.get_source_segment(text, node) or ast.dump(node))
-        pending += sorted(_used_names(node) - included)
-    return "\n".join(parts)
+        parts.append(f"# {dotted}.{name}\n{module.segment(node)}")
+        names, attributes = _references(node)
+        for used in sorted(names):
+            bound = module.definitions.get(used)
+            is_import = isinstance(bound, (ast.Import, ast.ImportFrom))
+            target = _import_target(bound, used) if is_import else None
+            if target and target[1] is None and used in attributes:
+                # a local module: follow only the attributes read from it
+                pending += [(target[0], attr) for attr in sorted(attributes[used])]
+            else:
+                pending.append((dotted, used))
+    return "\n".join(sorted(set(parts)))
 
 
 def source_digest(function: Any) -> str:

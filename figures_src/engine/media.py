@@ -92,13 +92,46 @@ def _merge_repeats(frames: Sequence[np.ndarray], labels: Sequence[str], duration
     return kept, kept_labels, kept_durations
 
 
-def shared_palette(frames: Sequence[np.ndarray], colors: int = 256) -> Image.Image:
-    """One palette for a whole animation, fitted to a sample of its frames."""
+def shared_palette(frames: Sequence[np.ndarray], colors: int = 256) -> np.ndarray:
+    """One palette for a whole animation, fitted to a sample of its frames.
+
+    Median cut gives each colour cluster its *average*, which turns a white background
+    into (252, 252, 252) and shifts flat class colours; each entry is therefore snapped
+    to the most common true colour of its cluster, so flat areas stay exact.
+    """
     picks = np.linspace(0, len(frames) - 1, min(len(frames), 12)).round().astype(int)
     mosaic = np.concatenate([frames[i] for i in sorted(set(picks))], axis=0)
-    return Image.fromarray(mosaic).quantize(
+    quantized = Image.fromarray(mosaic).quantize(
         colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
+    index = np.asarray(quantized).ravel().astype(np.int64)
+    rgb = mosaic.reshape(-1, 3).astype(np.int64)
+    packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    pairs, counts = np.unique(index << 24 | packed, return_counts=True)
+    palette = np.array(quantized.getpalette(), dtype=np.int64).reshape(-1, 3)
+    entries = pairs >> 24
+    order = np.lexsort((-counts, entries))  # by entry, most common colour first
+    top = order[np.r_[True, np.diff(entries[order]) != 0]]
+    color = pairs[top] & 0xFFFFFF
+    palette[entries[top]] = np.stack([color >> 16, (color >> 8) & 0xFF, color & 0xFF], axis=1)
+    return palette.astype(np.uint8)
+
+
+def index_frame(frame: np.ndarray, palette: np.ndarray) -> Image.Image:
+    """The frame as a "P" image on ``palette``, each pixel on its exactly nearest colour.
+    (Pillow's own mapping is approximate: it can send pure white to a light grey.)"""
+    rgb = frame.reshape(-1, 3).astype(np.int32)
+    packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    colors, inverse = np.unique(packed, return_inverse=True)
+    unique = np.stack([colors >> 16, (colors >> 8) & 0xFF, colors & 0xFF], axis=1)
+    nearest = np.empty(len(unique), dtype=np.uint8)
+    for start in range(0, len(unique), 8192):  # bounded memory on noisy frames
+        chunk = unique[start : start + 8192, None, :] - palette[None, :, :].astype(np.int32)
+        nearest[start : start + 8192] = (chunk**2).sum(-1).argmin(axis=1)
+    indices = nearest[inverse.ravel()]
+    image = Image.fromarray(indices.reshape(frame.shape[:2]), mode="P")
+    image.putpalette(palette.ravel().tolist())
+    return image
 
 
 def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
@@ -110,9 +143,7 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     durations[-1] += round(animation.hold_last_seconds * 1000)
     frames, labels, durations = _merge_repeats(animation.frames, animation.labels, durations)
     palette = shared_palette(frames)
-    indexed = [
-        Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE) for f in frames
-    ]
+    indexed = [index_frame(f, palette) for f in frames]
 
     gif = io.BytesIO()
     indexed[0].save(
@@ -124,7 +155,7 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
         loop=0,
         optimize=True,
         disposal=1,
-        palette=palette.getpalette(),  # one global palette: no per-frame local tables
+        palette=palette.ravel().tolist(),  # one global palette: no per-frame local tables
     )
     if gif.tell() > MAX_GIF_BYTES:
         raise MediaError(
@@ -136,7 +167,7 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     columns = max(1, min(len(frames), math.ceil(math.sqrt(len(frames) * height / width))))
     rows = math.ceil(len(frames) / columns)
     sheet = Image.new("P", (columns * width, rows * height), 0)
-    sheet.putpalette(palette.getpalette())
+    sheet.putpalette(palette.ravel().tolist())
     for i, frame in enumerate(indexed):
         sheet.paste(frame, ((i % columns) * width, (i // columns) * height))
 

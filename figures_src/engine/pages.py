@@ -107,11 +107,16 @@ def _figure_html(
     if media[output]["kind"] == "animation":
         meta = json.loads(files[f"{FIGURES_DIR}/{job}/{output}.json"])
         size = f'width="{meta["width"]}" height="{meta["height"]}"'
+        frames = html.escape(json.dumps(meta, separators=(",", ":")), quote=True)
+        # With JavaScript, the player draws frames from the sprite sheet (the same frames as
+        # the GIF); without it, the <noscript> GIF plays, or its last frame if the reader
+        # asks for reduced motion.
         body = (
-            f'<div class="mx-player" data-base="{base}" data-alt="{alt}">\n'
-            f'<picture><source srcset="{base}.poster.png" '
+            f'<div class="mx-player" data-sheet="{base}.frames.png" data-frames="{frames}" '
+            f'data-alt="{alt}">'
+            f'<noscript><picture><source srcset="{base}.poster.png" '
             f'media="(prefers-reduced-motion: reduce)">'
-            f'<img class="mx-gif" src="{base}.gif" alt="{alt}" {size}></picture>\n</div>'
+            f'<img src="{base}.gif" alt="{alt}" {size}></picture></noscript></div>'
         )
         kind = "mx-animation"
     else:

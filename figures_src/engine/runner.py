@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,7 +76,7 @@ def train_key(job: Job, params: dict[str, Any], settings: Settings) -> str:
     return keys.digest(
         {
             "format": keys.CACHE_FORMAT,
-            "job": job.name,
+            "job": job.trained_by,
             "step": "train",
             "source": keys.source_digest(job.train),
             "params": params,
@@ -156,6 +156,7 @@ class Task:
 
     name: str
     module: str
+    trained_by: str
     params: dict[str, Any]
     style: dict[str, Any]
     train_key: str
@@ -176,14 +177,14 @@ def run_job(task: Task, settings: Settings, force: bool) -> JobResult:
         job = _find_job(name, task.module)
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
-        with cache.lock(name):
-            trained = None if force else _read(cache, name, "train", tkey)
+        with cache.lock(task.trained_by):
+            trained = None if force else _read(cache, task.trained_by, "train", tkey)
             if trained is None:
                 t0 = time.perf_counter()
                 arrays, metrics = job.train(SimpleNamespace(**params))
                 buffer = _npz_bytes(arrays)
                 trained = cache.write(
-                    name,
+                    task.trained_by,
                     "train",
                     tkey,
                     {"arrays.npz": buffer},
@@ -192,6 +193,7 @@ def run_job(task: Task, settings: Settings, force: bool) -> JobResult:
                 steps["train"] = f"{time.perf_counter() - t0:.1f} s"
             else:
                 steps["train"] = "cached"
+        with cache.lock(name):
             # A retrained model is always redrawn, even if an old drawing survived.
             retrained = steps["train"] != "cached"
             rendered = None if force or retrained else _read(cache, name, "render", rkey)
@@ -311,21 +313,22 @@ def build(
             return results
 
     registry = all_jobs() if registry is None else registry
-    check_overrides(settings, list(registry))
+    check_overrides(settings, {name: j.trained_by for name, j in registry.items()})
     chosen = select(registry, only)
     results: dict[str, JobResult] = {}
     render_keys: dict[str, str] = {}
     pending: list[Task] = []
     for job in chosen:
         start = time.perf_counter()
-        params = job.resolve(settings.quick, settings.overrides.get(job.name))
+        params = job.resolve(settings.quick, settings.overrides.get(job.trained_by))
         tkey = train_key(job, params, settings)
         render_keys[job.name] = rkey = render_key(job, tkey)
         entry = None if force else _read(cache, job.name, "render", rkey)
-        if entry is not None and _read(cache, job.name, "train", tkey) is None:
+        if entry is not None and _read(cache, job.trained_by, "train", tkey) is None:
             entry = None  # keep train and render entries together
         if entry is None:
-            pending.append(Task(job.name, job.chapter, params, dict(job.style), tkey, rkey))
+            task = Task(job.name, job.chapter, job.trained_by, params, dict(job.style), tkey, rkey)
+            pending.append(task)
         else:
             results[job.name] = _result_from(
                 job.name, "cached", time.perf_counter() - start, entry, settings.root, {}
@@ -341,12 +344,7 @@ def build(
             initializer=_worker_init,
             initargs=(settings.fashion_mnist_dir,),
         ) as pool:
-            futures = [
-                pool.submit(run_job, task, settings, force)
-                for task in _longest_first(pending, cache)
-            ]
-            for future in as_completed(futures):
-                result = future.result()
+            for result in _run_pending(pool, _longest_first(pending, cache), settings, force):
                 results[result.name] = result
                 progress(result)
 
@@ -361,6 +359,25 @@ def build(
         raise BuildError(f"figure job {names} failed: {last} (traceback above)")
     cache.write_json(f"stamps/{stamp}.json", [[r.name, render_keys[r.name]] for r in ordered])
     return ordered
+
+
+def _run_pending(pool, pending: list[Task], settings: Settings, force: bool):
+    """Run the tasks, yielding results as they finish. A task that draws from another
+    pending task's model is submitted once that task is done, so it never holds a worker
+    while waiting for the training lock."""
+    trainers = {t.name for t in pending if t.trained_by == t.name}
+    waiting = [t for t in pending if t.trained_by != t.name and t.trained_by in trainers]
+    running = {
+        pool.submit(run_job, t, settings, force): t for t in pending if t not in waiting
+    }
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = running.pop(future)
+            for child in [t for t in waiting if t.trained_by == task.name]:
+                waiting.remove(child)
+                running[pool.submit(run_job, child, settings, force)] = child
+            yield future.result()
 
 
 def _longest_first(pending: list[Task], cache: Cache) -> list[Task]:
