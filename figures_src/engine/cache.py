@@ -114,8 +114,8 @@ class Cache:
     ) -> Entry:
         """Store ``files`` as one entry, atomically; returns the entry as read back."""
         final = self.entry_path(job, step, key)
+        staging = self._tmpdir(f"{job}.{step}.")
         try:
-            staging = self._tmpdir(f"{job}.{step}.")
             sums = {}
             for name, data in files.items():
                 (staging / name).write_bytes(data)
@@ -131,9 +131,8 @@ class Cache:
                 if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
                 shutil.rmtree(staging, ignore_errors=True)
-        except CacheError:
-            raise
         except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
             raise _cache_error(self.root, error) from None
         entry = self.read(job, step, key)
         assert entry is not None

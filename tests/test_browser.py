@@ -1,0 +1,136 @@
+"""The built site in a real browser: headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from benchmarks.screenshots import chromium, pages, serve
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def site_url(quick_site):
+    with serve(quick_site) as base:
+        yield base
+
+
+class PageWatch:
+    """Console errors, failed requests and requests that leave the site, on one page."""
+
+    def __init__(self, page, base: str):
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.offsite: list[str] = []
+        host = urlparse(base).netloc
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                urlparse(r.url).scheme in ("http", "https")
+                and urlparse(r.url).netloc != host
+                and self.offsite.append(r.url)
+            ),
+        )
+
+    def assert_clean(self, where: str) -> None:
+        assert self.errors == [], f"{where}: console errors {self.errors}"
+        assert self.failed == [], f"{where}: failed requests {self.failed}"
+        assert self.offsite == [], f"{where}: requests off the site {self.offsite}"
+
+
+def all_images_loaded(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    watch = PageWatch(page, site_url)
+    for path in pages(quick_site):
+        page.goto(site_url + path, wait_until="networkidle")
+        for image in page.query_selector_all("img"):
+            image.scroll_into_view_if_needed()
+        page.wait_for_load_state("networkidle")
+        assert all_images_loaded(page) == [], f"{path}: images that did not load"
+        players = page.query_selector_all(".mx-player")
+        for player in players:
+            player.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.mx-player')].every(p => p.dataset.loaded)"
+        )
+        watch.assert_clean(path or "home")
+    context.close()
+
+
+def test_player_pauses_and_steps(browser, site_url):
+    page = browser.new_page()
+    watch = PageWatch(page, site_url)
+    page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
+    player = page.locator(".mx-player").first
+    player.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
+    assert player.get_attribute("data-playing") == "1"
+    player.get_by_role("button", name="Pause animation").click()
+    assert player.get_attribute("data-playing") == "0"
+    label = player.locator(".mx-label")
+    before_frame, before_label = player.get_attribute("data-frame"), label.inner_text()
+    canvas = player.locator("canvas")
+    before_pixels = canvas.screenshot()
+    player.focus()
+    page.keyboard.press("ArrowRight")
+    after_frame, after_label = player.get_attribute("data-frame"), label.inner_text()
+    assert int(after_frame) == (int(before_frame) + 1) % (
+        int(player.locator("input").get_attribute("max")) + 1
+    )
+    assert after_label != before_label and after_label.startswith("epoch ")
+    assert canvas.screenshot() != before_pixels
+    page.keyboard.press("ArrowLeft")
+    assert player.get_attribute("data-frame") == before_frame
+    watch.assert_clean("player")
+    page.close()
+
+
+def test_reduced_motion_starts_paused_on_the_last_frame(browser, site_url):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
+    player = page.locator(".mx-player").first
+    assert player.get_attribute("data-playing") == "0"
+    assert player.get_attribute("data-frame") == player.locator("input").get_attribute("max")
+    context.close()
+
+
+def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
+    page = browser.new_page()
+    watch = PageWatch(page, site_url)
+    page.goto(site_url, wait_until="networkidle")
+    page.locator("nav.md-nav--primary a[href*='layers-bend-space']").first.click()
+    page.wait_for_url("**/layers-bend-space/")
+    page.wait_for_function("() => document.querySelector('.mx-player')?.dataset.ready === '1'")
+    # Switch the palette with Material's own toggle.
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
+    controls = page.locator(".mx-player").first.get_by_role("button")
+    assert all(controls.nth(i).get_attribute("aria-label") for i in range(controls.count()))
+    watch.assert_clean("instant navigation")
+    page.close()
+
+
+def test_math_is_mathml_and_needs_no_script(quick_site):
+    html = (quick_site / "nonlinear-regression" / "index.html").read_text()
+    assert "<math" in html and "mathjax" not in html.lower() and "katex" not in html.lower()
