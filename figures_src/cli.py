@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             from figures_src.engine.jobs import all_jobs
 
             for name, job in sorted(all_jobs().items()):
-                params = job.resolve(settings.quick, settings.overrides.get(name))
+                params = job.resolve(settings.quick, settings.overrides.get(job.trained_by))
                 shown = ", ".join(f"{k}={v}" for k, v in params.items())
                 print(f"{name:<24} {shown}")
         elif args.command == "clean":

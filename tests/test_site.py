@@ -43,3 +43,19 @@ def test_nothing_generated_lands_in_docs(repo_root):
         text=True,
     ).stdout
     assert "figures" not in untracked, untracked
+
+
+def test_no_broken_links_anchors_or_images(quick_site):
+    from benchmarks.linkcheck import check_links
+
+    broken, _external = check_links(quick_site)
+    assert broken == []
+
+
+def test_no_page_is_too_heavy(quick_site):
+    from benchmarks.weight import page_weights
+
+    heavy = [(page, size) for page, size in page_weights(quick_site) if size > 4_000_000]
+    assert heavy == []
+    gifs = [p for p in quick_site.rglob("*.gif") if p.stat().st_size > 1_500_000]
+    assert gifs == []
