@@ -307,7 +307,7 @@ def tween(stages, steps: int, hold: int):
 
 def render_grid_warp(run, style):
     """A grid of the plane and the data, moved through the network one operation at a time."""
-    lines_per_axis, samples = 17, 60
+    lines_per_axis, samples = 13, 50
     ticks = np.linspace(-1.5, 1.5, lines_per_axis, dtype=np.float32)
     along = np.linspace(-1.5, 1.5, samples, dtype=np.float32)
     grid_lines = [np.c_[along, np.full_like(along, v)] for v in ticks]
@@ -318,7 +318,7 @@ def render_grid_warp(run, style):
     points = np.concatenate([grid_points, data])
     moved = tween(warp_stages(run, points, principal_view(run, run.X)), style.steps, style.hold)
 
-    fig = new_figure(6.0, 5.4)
+    fig = new_figure(5.6, 5.0)
     ax = fig.add_axes((0.04, 0.04, 0.92, 0.81))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -433,7 +433,7 @@ def region_colors(prob: np.ndarray) -> np.ndarray:
 
 def render_spiral(run, style):
     """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
-    fig = new_figure(8.0, 7.2)
+    fig = new_figure(7.6, 6.8)
     boxes = [(0.06, 0.50, 0.40, 0.36), (0.56, 0.50, 0.40, 0.36),
              (0.06, 0.05, 0.40, 0.36), (0.56, 0.05, 0.40, 0.36)]  # fmt: skip
     regions, *projections = [fig.add_axes(b) for b in boxes]
@@ -572,13 +572,13 @@ job(
 )
 job("circles.two_views", train="circles.hidden", render=render_two_views, style=dict(fps=8))
 job("circles.grid_warp", train="circles.hidden", render=render_grid_warp,
-    style=dict(fps=10, steps=8, hold=8))  # fmt: skip
+    style=dict(fps=8, steps=6, hold=6))  # fmt: skip
 job(
     "spiral.hidden",
     train=train_spiral,
     render=render_spiral,
     params=dict(
-        points_per_class=500, data_seed=0, epochs=100, lr=0.01, batch_size=64, every=2,
+        points_per_class=500, data_seed=0, epochs=100, lr=0.01, batch_size=64, every=3,
         seed=0, max_seeds=8, target=0.95, grid=81,
     ),  # fmt: skip
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),
