@@ -70,44 +70,54 @@ def alive_units(hidden: np.ndarray, min_share: float = 0.05) -> int:
 CIRCLE_NAMES = ("outer ring", "inner disc")
 
 
-class CirclesNet(nn.Module):
-    """2 → Dense 16 ReLU → Dense 2 ReLU → Dense 2 (softmax inside the loss)."""
+class BottleneckNet(nn.Module):
+    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes`` (softmax
+    inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
 
-    def __init__(self):
+    def __init__(self, width: int, bottleneck: int, classes: int):
         super().__init__()
-        self.layer1 = nn.Linear(2, 16)
-        self.layer2 = nn.Linear(16, 2)
-        self.output = nn.Linear(2, 2)
+        self.layer1 = nn.Linear(2, width)
+        self.layer2 = nn.Linear(width, bottleneck)
+        self.output = nn.Linear(bottleneck, classes)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        """The second hidden layer: the 2-D representation the output layer sees."""
+        """The second hidden layer: the representation the output layer sees."""
         return torch.relu(self.layer2(torch.relu(self.layer1(x))))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.hidden(x))
 
 
-def train_circles(p):
-    """A 2-unit ReLU bottleneck often collapses: a unit goes dead and stays dead. So seeds
-    are tried in order from ``p.seed``, and the first network that keeps both units alive
-    and reaches ``p.target`` accuracy is shown; the rejected seeds are counted."""
-    X, y = datasets.circles(p.n_samples, p.noise)
+def first_healthy_seed(X, y, p, width: int, bottleneck: int):
+    """A narrow ReLU bottleneck often collapses: a unit goes dead and stays dead. So seeds
+    are tried in order from ``p.seed``, and the first network that keeps every bottleneck
+    unit alive and reaches ``p.target`` accuracy is kept (the best one, if none does).
+    Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
-    loss_fn = nn.CrossEntropyLoss()
     tried = []
     for seed in range(p.seed, p.seed + p.max_seeds):
         torch.manual_seed(seed)
-        model = CirclesNet()
-        training = train_epochs(model, X_t, y_t, loss_fn, p.epochs, p.lr, p.batch_size, seed)
+        model = BottleneckNet(width, bottleneck, int(y.max()) + 1)
+        training = train_epochs(
+            model, X_t, y_t, nn.CrossEntropyLoss(), p.epochs, p.lr, p.batch_size, seed
+        )
         states = snapshot_states(model, training)
         with torch.no_grad():
             alive = alive_units(model.hidden(X_t).numpy())
             final_accuracy = accuracy(model(X_t).numpy(), y)
         tried.append((alive, final_accuracy, seed, model, states))
-        if alive == 2 and final_accuracy >= p.target:
+        if alive == bottleneck and final_accuracy >= p.target:
             break
-    alive, _, seed, model, states = max(tried, key=lambda t: t[:2])  # the best if none passed
-    rejected = [t for t in tried if t[2] != seed]
+    _, _, seed, model, states = max(tried, key=lambda t: t[:2])
+    return seed, model, states, [t[0] for t in tried if t[2] != seed]
+
+
+def train_circles(p):
+    """The circles network, from the first seed whose 2-unit layer stays alive."""
+    X, y = datasets.circles(p.n_samples, p.noise)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    loss_fn = nn.CrossEntropyLoss()
+    seed, model, states, rejected = first_healthy_seed(X, y, p, width=16, bottleneck=2)
 
     grid = tensor(plane_grid(p.grid))
     hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
@@ -134,10 +144,10 @@ def train_circles(p):
         "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
         "final_loss": float(arrays["loss"][-1]),
         "seed_used": seed,
-        "alive_hidden_units": alive,
+        "alive_hidden_units": alive_units(hidden[-1]),
         "seeds_rejected": len(rejected),
-        "seeds_both_dead": sum(t[0] == 0 for t in rejected),
-        "seeds_one_unit": sum(t[0] == 1 for t in rejected),
+        "seeds_both_dead": rejected.count(0),
+        "seeds_one_unit": rejected.count(1),
     }
     return arrays, metrics
 
@@ -358,41 +368,13 @@ def render_grid_warp(run, style):
 SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
 
 
-class SpiralNet(nn.Module):
-    """2 → Dense 32 ReLU → Dense 3 ReLU → Dense 3 (softmax inside the loss)."""
-
-    def __init__(self):
-        super().__init__()
-        self.layer1 = nn.Linear(2, 32)
-        self.layer2 = nn.Linear(32, 3)
-        self.output = nn.Linear(3, 3)
-
-    def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.layer2(torch.relu(self.layer1(x))))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.hidden(x))
-
-
 def train_spiral(p):
-    """Seeds from ``p.seed`` until all three hidden units stay alive and accuracy reaches
-    ``p.target``; snapshots every ``p.every`` epochs."""
+    """The spiral network, from the first seed whose 3-unit layer stays alive; snapshots
+    every ``p.every`` epochs."""
     X, y = datasets.spiral(p.points_per_class, seed=p.data_seed)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     loss_fn = nn.CrossEntropyLoss()
-    tried = []
-    for seed in range(p.seed, p.seed + p.max_seeds):
-        torch.manual_seed(seed)
-        model = SpiralNet()
-        training = train_epochs(model, X_t, y_t, loss_fn, p.epochs, p.lr, p.batch_size, seed)
-        states = snapshot_states(model, training)
-        with torch.no_grad():
-            alive = alive_units(model.hidden(X_t).numpy())
-            final_accuracy = accuracy(model(X_t).numpy(), y)
-        tried.append((alive, final_accuracy, seed, model, states))
-        if alive == 3 and final_accuracy >= p.target:
-            break
-    alive, _, seed, model, states = max(tried, key=lambda t: t[:2])
+    seed, model, states, rejected = first_healthy_seed(X, y, p, width=32, bottleneck=3)
     states = states[:: p.every] + ([states[-1]] if (len(states) - 1) % p.every else [])
 
     grid = tensor(plane_grid(p.grid, extent=1.1))
@@ -412,8 +394,8 @@ def train_spiral(p):
         "final_accuracy": float(arrays["accuracy"][-1]),
         "hidden_linear_probe_accuracy": linear_probe_accuracy(arrays["hidden"][-1], y),
         "seed_used": seed,
-        "seeds_rejected": len(tried) - 1,
-        "alive_hidden_units": alive,
+        "seeds_rejected": len(rejected),
+        "alive_hidden_units": alive_units(arrays["hidden"][-1]),
     }
     return arrays, metrics
 
