@@ -27,7 +27,7 @@ FIT = "#D55E00"  # a fitted curve: the palette's vermilion, "red" in the prose
 # Probability of class 1, from a pale class-0 colour through white to a pale class-1 colour:
 # pale, so that the data points drawn on top keep their full colour.
 PROBABILITY_MAP = LinearSegmentedColormap.from_list(
-    "class_probability", ["#8fbcdc", "#ffffff", "#f3cf86"]
+    "class_probability", ["#c3dbee", "#ffffff", "#f8e0ae"]
 )
 
 STYLE = {
