@@ -548,9 +548,16 @@ job(
     train=train_circles,
     render=render_hidden,
     params=dict(
-        n_samples=1000, noise=0.1, epochs=50, lr=0.01, batch_size=32,
-        seed=0, max_seeds=10, target=0.95, grid=101,
-    ),  # fmt: skip
+        n_samples=1000,
+        noise=0.1,
+        epochs=50,
+        lr=0.01,
+        batch_size=32,
+        seed=0,
+        max_seeds=10,
+        target=0.95,
+        grid=101,
+    ),
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
     style=dict(fps=8),
 )
@@ -562,9 +569,17 @@ job(
     train=train_spiral,
     render=render_spiral,
     params=dict(
-        points_per_class=500, data_seed=0, epochs=100, lr=0.01, batch_size=64, every=3,
-        seed=0, max_seeds=8, target=0.95, grid=81,
-    ),  # fmt: skip
+        points_per_class=500,
+        data_seed=0,
+        epochs=100,
+        lr=0.01,
+        batch_size=64,
+        every=3,
+        seed=0,
+        max_seeds=8,
+        target=0.95,
+        grid=81,
+    ),
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),
     style=dict(fps=10),
 )
@@ -573,9 +588,16 @@ job(
     train=train_widths,
     render=render_widths,
     params=dict(
-        n_samples=1000, noise=0.1, depth=3, epochs=100, lr=0.02, batch_size=100,
-        seeds=5, every=4, grid=81,
-    ),  # fmt: skip
+        n_samples=1000,
+        noise=0.1,
+        depth=3,
+        epochs=100,
+        lr=0.02,
+        batch_size=100,
+        seeds=5,
+        every=4,
+        grid=81,
+    ),
     quick=dict(n_samples=300, epochs=6, seeds=3),
     style=dict(fps=10),
 )

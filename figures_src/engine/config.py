@@ -82,5 +82,5 @@ def check_overrides(settings: Settings, trainers: dict[str, str]) -> None:
         if trainers[name] != name:
             raise ConfigError(
                 f"{settings.source}: job {name!r} uses the model trained by {trainers[name]!r}; "
-                f"set its parameters under [tool.figures.jobs.\"{trainers[name]}\"]"
+                f'set its parameters under [tool.figures.jobs."{trainers[name]}"]'
             )

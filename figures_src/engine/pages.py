@@ -116,7 +116,8 @@ def _figure_html(
             f'data-alt="{alt}">'
             f'<noscript><picture><source srcset="{base}.poster.png" '
             f'media="(prefers-reduced-motion: reduce)">'
-            f'<img class="mx-no-zoom" src="{base}.gif" alt="{alt}" {size}></picture></noscript></div>'
+            f'<img class="mx-no-zoom" src="{base}.gif" alt="{alt}" {size}>'
+            "</picture></noscript></div>"
         )
         kind = "mx-animation"
     else:

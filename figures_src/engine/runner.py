@@ -367,9 +367,7 @@ def _run_pending(pool, pending: list[Task], settings: Settings, force: bool):
     while waiting for the training lock."""
     trainers = {t.name for t in pending if t.trained_by == t.name}
     waiting = [t for t in pending if t.trained_by != t.name and t.trained_by in trainers]
-    running = {
-        pool.submit(run_job, t, settings, force): t for t in pending if t not in waiting
-    }
+    running = {pool.submit(run_job, t, settings, force): t for t in pending if t not in waiting}
     while running:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
