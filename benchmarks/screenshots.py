@@ -80,6 +80,9 @@ def main() -> None:
             page = context.new_page()
             for path in pages(args.site):
                 page.goto(base + path, wait_until="networkidle")
+                # A full-page shot never scrolls, so lazy images would stay blank.
+                page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+                page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(400)
                 name = (path.strip("/") or "home").replace("/", "_")
                 page.screenshot(path=str(args.out / f"{name}-{scheme}.png"), full_page=True)

@@ -59,3 +59,18 @@ def test_no_page_is_too_heavy(quick_site):
     assert heavy == []
     gifs = [p for p in quick_site.rglob("*.gif") if p.stat().st_size > 1_500_000]
     assert gifs == []
+
+
+def test_every_page_placeholder_names_a_real_metric(real_report, repo_root):
+    """At the published settings, every number a page asks for exists (the quick build
+    proves the same for quick mode by building at all)."""
+    from figures_src.engine.pages import METRIC
+
+    pages = sorted((repo_root / "docs").glob("*.md"))
+    assert len(pages) >= 6
+    for page in pages:
+        for match in METRIC.finditer(page.read_text()):
+            entry = real_report.get(match["job"])
+            assert entry is not None, f"{page.name}: no job {match['job']}"
+            known = {**entry["params"], **entry["metrics"]}
+            assert match["key"] in known, f"{page.name}: {match['job']}.{match['key']}"
