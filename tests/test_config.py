@@ -62,7 +62,9 @@ def test_only_pattern_that_matches_nothing():
         ConfigError, match=r"--only 'nope\*' matches no job; the jobs are: .*circles"
     ):
         select(all_jobs(), "nope*")
-    assert [j.name for j in select(all_jobs(), "circles")] == ["circles.hidden"]
+    chosen = {j.name for j in select(all_jobs(), "circles")}
+    assert chosen == {"circles.hidden", "circles.two_views", "circles.grid_warp", "circles.width"}
+    assert [j.name for j in select(all_jobs(), "spiral.*")] == ["spiral.hidden"]
 
 
 def run_cli(tmp_path, config_text, *args):
