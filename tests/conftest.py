@@ -98,7 +98,9 @@ def toy(tmp_path, monkeypatch) -> Toy:
 
     jobs = {n: j for n, j in _REGISTRY.items() if n.startswith(module + ".")}
     settings = Settings(root=tmp_path, cache_dir=tmp_path / "cache", quick=False)
-    return Toy(path=path, name=module, settings=settings, jobs=jobs)
+    yield Toy(path=path, name=module, settings=settings, jobs=jobs)
+    for name in jobs:  # the real site's jobs are the only ones other tests should see
+        del _REGISTRY[name]
 
 
 @pytest.fixture(scope="session")

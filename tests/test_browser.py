@@ -64,7 +64,7 @@ def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
         page.goto(site_url + path, wait_until="networkidle")
         for image in page.query_selector_all("img"):
             image.scroll_into_view_if_needed()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => [...document.images].every(i => i.complete)")
         assert all_images_loaded(page) == [], f"{path}: images that did not load"
         players = page.query_selector_all(".mx-player")
         for player in players:

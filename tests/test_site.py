@@ -74,3 +74,21 @@ def test_every_page_placeholder_names_a_real_metric(real_report, repo_root):
             assert entry is not None, f"{page.name}: no job {match['job']}"
             known = {**entry["params"], **entry["metrics"]}
             assert match["key"] in known, f"{page.name}: {match['job']}.{match['key']}"
+
+
+def test_failed_job_fails_mkdocs_and_leaves_no_site(tmp_path, repo_root):
+    """With no Fashion-MNIST to be found, the build stops with the job's name and the fix,
+    instead of publishing pages that silently lack their figures."""
+    from conftest import mkdocs_build
+
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    site = tmp_path / "site"
+    done = mkdocs_build(
+        site, tmp_path / "cache", FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0"
+    )
+    assert done.returncode != 0
+    assert "figure job fashion.latent_map" in done.stderr
+    assert "Fashion-MNIST not found" in done.stderr and "dataset-fashion-mnist" in done.stderr
+    assert not (site / "latent-maps" / "index.html").exists()
+    assert not (site / "index.html").exists()

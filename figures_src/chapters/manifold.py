@@ -71,7 +71,7 @@ def train_unroll(p):
         start = time.perf_counter()
         embedding = method.fit_transform(X)
         key = name.lower().replace("-", "")
-        metrics[f"fit_seconds_{key}"] = time.perf_counter() - start
+        metrics[f"{key}_fit_seconds"] = time.perf_counter() - start
         metrics[f"unroll_correlation_{key}"] = unroll_correlation(t, embedding)
         arrays[f"embedding_{key}"] = embedding
     return arrays, metrics

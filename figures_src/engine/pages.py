@@ -79,6 +79,15 @@ def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
     )
 
 
+def inline_markdown(text: str) -> str:
+    """A caption's Markdown (emphasis, code, links) as HTML, without a paragraph around it.
+    Done here, so the figure is plain HTML wherever it sits: in a tab or not."""
+    import markdown
+
+    rendered = markdown.markdown(text, output_format="html")
+    return rendered.removeprefix("<p>").removesuffix("</p>")
+
+
 def _figure_html(
     results: Mapping[str, Any], match: re.Match, where: str, prefix: str, files: Mapping[str, bytes]
 ) -> str:
@@ -124,8 +133,8 @@ def _figure_html(
         body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
         kind = "mx-still"
     block = (
-        f'<figure class="mx-figure {kind}" id="{anchor}" markdown>\n{body}\n'
-        f'<figcaption markdown="span">{fields["caption"]}</figcaption>\n</figure>'
+        f'<figure class="mx-figure {kind}" id="{anchor}">\n{body}\n'
+        f"<figcaption>{inline_markdown(fields['caption'])}</figcaption>\n</figure>"
     )
     return "\n".join(match["indent"] + line for line in block.splitlines())
 
