@@ -92,3 +92,28 @@ def test_failed_job_fails_mkdocs_and_leaves_no_site(tmp_path, repo_root):
     assert "Fashion-MNIST not found" in done.stderr and "dataset-fashion-mnist" in done.stderr
     assert not (site / "latent-maps" / "index.html").exists()
     assert not (site / "index.html").exists()
+
+
+def test_real_pages_stay_under_4mb(real_report, repo_root):
+    """At the published settings: the figures each page loads (the player's sprite sheets,
+    the still PNGs), plus 0.6 MB for the theme's HTML, CSS, fonts and scripts, stay under
+    4 MB per page; every GIF stays under 1.5 MB."""
+    from pathlib import Path
+
+    from figures_src.engine.pages import FIGURE
+
+    def size(job: str, filename: str) -> int:
+        outputs = [Path(p) for p in real_report[job]["outputs"] if p.endswith("/" + filename)]
+        assert outputs, f"{job} made no {filename}"
+        path = outputs[0] if outputs[0].is_absolute() else repo_root / outputs[0]
+        return path.stat().st_size
+
+    for page in sorted((repo_root / "docs").glob("*.md")):
+        weight = 600_000
+        for match in FIGURE.finditer(page.read_text()):
+            job, output = match["job"], match["output"]
+            kind = real_report[job]["media"][output]["kind"]
+            weight += size(job, f"{output}.frames.png" if kind == "animation" else f"{output}.png")
+            if kind == "animation":
+                assert size(job, f"{output}.gif") <= 1_500_000
+        assert weight <= 4_000_000, f"{page.name}: {weight / 1e6:.2f} MB"

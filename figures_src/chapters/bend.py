@@ -25,7 +25,9 @@ from figures_src.plotting import (
     MUTED,
     PROBABILITY_MAP,
     class_colors,
+    class_dots,
     line_in_box,
+    move_class_dots,
     new_figure,
     smooth_limits,
 )
@@ -166,7 +168,7 @@ def hidden_panel(ax, run):
     ax.set_ylabel("hidden unit 2 →")
     ax.set_xticks([])
     ax.set_yticks([])
-    dots = ax.scatter(*run.hidden[0].T, c=class_colors(run.y), s=9, linewidths=0, alpha=0.75)
+    dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
     (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--", label="output layer's boundary")
     limits = smooth_limits(run.hidden)
 
@@ -174,11 +176,11 @@ def hidden_panel(ax, run):
         (x0, x1), (y0, y1) = limits[epoch]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        dots.set_offsets(run.hidden[epoch])
+        move_class_dots(dots, run.hidden[epoch], run.y)
         w, b = run.out_w[epoch], run.out_b[epoch]
         boundary.set_data(*line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1)))
 
-    return show, [dots, boundary]
+    return show, [*dots, boundary]
 
 
 def class_legend(fig, names, **where):
@@ -235,7 +237,7 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     # them, after the image, or the image would cover them.
     # Hard-edged points: anti-aliased edges over the bands would add hundreds of blended
     # colours to every frame, and the GIF would grow to twice the size.
-    dots = ax.scatter(*X.T, c=class_colors(y), s=7, linewidths=0, antialiased=False)
+    dots = class_dots(ax, X, y, size=2.8, antialiased=False)
     line = LineCollection([], colors=INK, linewidths=1.6)
     ax.add_collection(line)
     axis = np.linspace(-extent, extent, prob.shape[-1])
@@ -245,7 +247,7 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
         image.set_data(field)
         line.set_segments(contour_generator(axis, axis, field).lines(0.5))
 
-    return show, [image, dots, line]
+    return show, [image, *dots, line]
 
 
 def render_two_views(run, style):
@@ -267,7 +269,10 @@ def render_two_views(run, style):
         return f"epoch {epoch}"
 
     artists = [*input_artists, *hidden_artists, status]
-    return {"two_views": animate(fig, update, range(len(run.loss)), style.fps, animated=artists)}
+    # Every epoch while the picture changes fast, then every other one (page weight).
+    epochs = len(run.loss) - 1
+    shown = sorted({*range(min(style.dense_until, epochs) + 1), *range(0, epochs + 1, 2), epochs})
+    return {"two_views": animate(fig, update, shown, style.fps, animated=artists)}
 
 
 # --8<-- [end:two-views]
@@ -417,25 +422,24 @@ def region_colors(prob: np.ndarray) -> np.ndarray:
 
 def render_spiral(run, style):
     """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
-    fig = new_figure(7.6, 6.8)
+    fig = new_figure(7.2, 6.4)
     boxes = [(0.06, 0.50, 0.40, 0.36), (0.56, 0.50, 0.40, 0.36),
              (0.06, 0.05, 0.40, 0.36), (0.56, 0.05, 0.40, 0.36)]  # fmt: skip
     regions, *projections = [fig.add_axes(b) for b in boxes]
     status = fig.text(0.06, 0.95, "", fontsize=12, color=INK)
     regions.set_title("Input plane: predicted arm", fontsize=11, loc="left", color=INK)
     image = regions.imshow(region_colors(run.prob[0].astype(np.float32)), origin="lower",
-                           extent=(-1.1, 1.1, -1.1, 1.1), interpolation="bilinear")  # fmt: skip
-    data = regions.scatter(*run.X.T, c=class_colors(run.y), s=3, linewidths=0)
+                           extent=(-1.1, 1.1, -1.1, 1.1), interpolation="nearest")  # fmt: skip
+    data = class_dots(regions, run.X, run.y, size=1.8)
     regions.set_xticks([])
     regions.set_yticks([])
-    colors = class_colors(run.y)
     pairs = [(0, 1), (0, 2), (1, 2)]
     dots, limits = [], []
     for ax, (i, j) in zip(projections, pairs, strict=True):
         ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left", color=INK)
         ax.set_xticks([])
         ax.set_yticks([])
-        dots.append(ax.scatter(*run.hidden[0][:, [i, j]].T, c=colors, s=4, linewidths=0))
+        dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
     class_legend(fig, SPIRAL_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.995), ncols=3)
 
@@ -445,7 +449,7 @@ def render_spiral(run, style):
             (x0, x1), (y0, y1) = limit[frame]
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
-            dot.set_offsets(run.hidden[frame][:, [i, j]])
+            move_class_dots(dot, run.hidden[frame][:, [i, j]], run.y)
         epoch = int(run.epochs[frame])
         status.set_text(
             f"epoch {epoch:>3}   loss {run.loss[frame]:.3f}   accuracy {run.accuracy[frame]:.1%}"
@@ -453,7 +457,8 @@ def render_spiral(run, style):
         return f"epoch {epoch}"
 
     frames = range(len(run.epochs))
-    moving = [image, data, *dots, status]  # the data after the image, or it would be hidden
+    # The data after the image, or the image would hide them.
+    moving = [image, *data, *[line for panel in dots for line in panel], status]
     return {"spiral": animate(fig, update, frames, style.fps, animated=moving)}
 
 
@@ -561,7 +566,12 @@ job(
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
     style=dict(fps=8),
 )
-job("circles.two_views", train="circles.hidden", render=render_two_views, style=dict(fps=8))
+job(
+    "circles.two_views",
+    train="circles.hidden",
+    render=render_two_views,
+    style=dict(fps=8, dense_until=12),
+)
 job("circles.grid_warp", train="circles.hidden", render=render_grid_warp,
     style=dict(fps=8, steps=6, hold=6))  # fmt: skip
 job(
@@ -578,7 +588,7 @@ job(
         seed=0,
         max_seeds=8,
         target=0.95,
-        grid=81,
+        grid=121,
     ),
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),
     style=dict(fps=10),
