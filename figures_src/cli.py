@@ -36,7 +36,12 @@ def parser() -> argparse.ArgumentParser:
         "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
     )
     sub.add_parser("list", help="list the jobs and their parameters")
-    sub.add_parser("clean", help="delete the figure cache")
+    clean = sub.add_parser("clean", help="delete the figure cache")
+    clean.add_argument(
+        "--stale",
+        action="store_true",
+        help="delete only what the newest complete full and quick builds did not use",
+    )
     report = sub.add_parser("report", help="show the last build's jobs, times and metrics")
     report.add_argument("--json", action="store_true", help='print JSON: {"jobs": [...]}')
     return cli
@@ -59,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<24} {shown}")
         elif args.command == "clean":
             from figures_src.engine.cache import Cache
+            from figures_src.engine.runner import remove_stale
 
-            Cache(settings.cache_dir).clear()
-            print(f"removed {settings.cache_dir}")
+            if args.stale:
+                removed = remove_stale(settings)
+                print(f"removed {len(removed)} stale entries and stamps from {settings.cache_dir}")
+            else:
+                Cache(settings.cache_dir).clear()
+                print(f"removed {settings.cache_dir}")
         elif args.command == "report":
             from figures_src.engine.runner import load_report
 

@@ -143,3 +143,20 @@ def test_job_sharing_a_model_trains_it_once(toy):
     bad = dataclasses.replace(toy.settings, overrides={f"{toy.name}.shared": {"points": 3}})
     with pytest.raises(ConfigError, match=rf"uses the model trained by '{toy.name}.ok'"):
         build(bad, registry=toy.registry("ok", "shared"))
+
+
+def test_clean_stale_keeps_only_what_the_newest_builds_use(toy):
+    from figures_src.engine.runner import remove_stale
+
+    build(toy.settings, registry=toy.registry("ok"))
+    changed = dataclasses.replace(toy.settings, overrides={f"{toy.name}.ok": {"points": 9}})
+    build(changed, registry=toy.registry("ok"))  # the newest full build
+    quick = dataclasses.replace(toy.settings, quick=True)
+    build(quick, registry=toy.registry("ok"))  # the newest quick build
+    entries = toy.settings.cache_dir / "entries" / f"{toy.name}.ok"
+    assert len(list(entries.iterdir())) == 6  # three train and three render entries
+    removed = remove_stale(toy.settings)
+    assert len([p for p in removed if p.parent == entries]) == 2
+    assert len(list(entries.iterdir())) == 4
+    assert statuses(build(changed, registry=toy.registry("ok"))) == {"ok": "cached"}
+    assert statuses(build(quick, registry=toy.registry("ok"))) == {"ok": "cached"}

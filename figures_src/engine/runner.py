@@ -276,7 +276,7 @@ def _from_stamp(cache: Cache, stamp: str, root: Path) -> list[JobResult] | None:
     try:
         recorded = json.loads(path.read_text())
         results = []
-        for name, rkey in recorded:
+        for name, rkey, *_train in recorded["jobs"]:
             entry = cache.read(name, "render", rkey)
             if entry is None:
                 return None
@@ -284,7 +284,7 @@ def _from_stamp(cache: Cache, stamp: str, root: Path) -> list[JobResult] | None:
                 _result_from(name, "cached", time.perf_counter() - start, entry, root, {})
             )
             start = time.perf_counter()
-    except (CorruptEntry, ValueError, OSError):
+    except (CorruptEntry, ValueError, OSError, KeyError, TypeError):
         return None  # the full path below reports and repairs what is wrong
     return results
 
@@ -317,12 +317,14 @@ def build(
     chosen = select(registry, only)
     results: dict[str, JobResult] = {}
     render_keys: dict[str, str] = {}
+    train_keys: dict[str, tuple[str, str]] = {}
     pending: list[Task] = []
     for job in chosen:
         start = time.perf_counter()
         params = job.resolve(settings.quick, settings.overrides.get(job.trained_by))
         tkey = train_key(job, params, settings)
         render_keys[job.name] = rkey = render_key(job, tkey)
+        train_keys[job.name] = (job.trained_by, tkey)
         entry = None if force else _read(cache, job.name, "render", rkey)
         if entry is not None and _read(cache, job.trained_by, "train", tkey) is None:
             entry = None  # keep train and render entries together
@@ -357,8 +359,42 @@ def build(
         names = ", ".join(r.name for r in failed)
         last = failed[0].error.strip().splitlines()[-1] if failed[0].error else ""
         raise BuildError(f"figure job {names} failed: {last} (traceback above)")
-    cache.write_json(f"stamps/{stamp}.json", [[r.name, render_keys[r.name]] for r in ordered])
+    used = [[r.name, render_keys[r.name], *train_keys[r.name]] for r in ordered]
+    cache.write_json(f"stamps/{stamp}.json", {"quick": settings.quick, "only": only, "jobs": used})
     return ordered
+
+
+def remove_stale(settings: Settings) -> list[Path]:
+    """Delete every cache entry that the newest complete build of each mode (full, quick)
+    did not use, and the older stamps; returns what was removed."""
+    import json
+    import shutil
+
+    stamps = sorted((settings.cache_dir / "stamps").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    newest: dict[bool, Path] = {}
+    for path in stamps:
+        try:
+            recorded = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(recorded, dict) and recorded.get("only") is None:
+            newest[bool(recorded.get("quick"))] = path
+    keep: set[Path] = set()
+    cache = Cache(settings.cache_dir)
+    for path in newest.values():
+        for name, rkey, trained_by, tkey in json.loads(path.read_text())["jobs"]:
+            keep.add(cache.entry_path(name, "render", rkey))
+            keep.add(cache.entry_path(trained_by, "train", tkey))
+    removed = []
+    for entry in sorted((settings.cache_dir / "entries").glob("*/*-*")):
+        if entry not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    for path in stamps:
+        if path not in newest.values():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def _run_pending(pool, pending: list[Task], settings: Settings, force: bool):
