@@ -24,7 +24,6 @@ from figures_src.plotting import (
     INK,
     MUTED,
     PROBABILITY_MAP,
-    class_colors,
     class_dots,
     line_in_box,
     move_class_dots,
@@ -346,7 +345,7 @@ def render_grid_warp(run, style):
              fontsize=10, color=MUTED)  # fmt: skip
     mesh = LineCollection([], colors="#9aa4b1", linewidths=0.7)
     ax.add_collection(mesh)
-    dots = ax.scatter(*data.T, c=class_colors(labels), s=10, linewidths=0, zorder=3)
+    dots = class_dots(ax, data, labels, size=3.4, zorder=3)
     limits = smooth_limits(np.stack([m for _, m in moved]), pad=0.04, smoothing=0.12,
                            aspect=ax.bbox.width / ax.bbox.height)  # fmt: skip
     n_grid = len(grid_points)
@@ -357,12 +356,12 @@ def render_grid_warp(run, style):
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         mesh.set_segments(np.split(points[:n_grid], len(grid_lines)))
-        dots.set_offsets(points[n_grid:])  # fmt: skip
+        move_class_dots(dots, points[n_grid:], labels)
         title.set_text(name)
         return name
 
     frames = range(len(moved))
-    return {"grid_warp": animate(fig, update, frames, style.fps, animated=[mesh, dots, title])}
+    return {"grid_warp": animate(fig, update, frames, style.fps, animated=[mesh, *dots, title])}
 
 
 # --8<-- [end:grid-warp]
