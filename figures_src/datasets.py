@@ -156,12 +156,17 @@ def read_idx(path: Path, expected_sha256: str | None = None) -> np.ndarray:
 
 
 def _from_directory(directory: Path) -> FashionMNIST:
-    arrays = []
-    for stem, sha in FASHION_FILES.items():
-        path = directory / f"{stem}.gz"
-        if not path.exists():
-            raise FileNotFoundError(f"{path} not found")
-        arrays.append(read_idx(path, sha))
+    """The data set from a directory holding all four files. A directory with none of them
+    is simply not a source (FileNotFoundError: try the next one); one with only some of
+    them is a mistake worth stopping for (DataError naming what is missing)."""
+    paths = [directory / f"{stem}.gz" for stem in FASHION_FILES]
+    missing = [p.name for p in paths if not p.exists()]
+    if len(missing) == len(paths):
+        raise FileNotFoundError(f"{directory} holds no Fashion-MNIST files")
+    if missing:
+        raise DataError(f"{directory} lacks {', '.join(missing)}; add the missing files "
+                        "or point FASHION_MNIST_DIR elsewhere")  # fmt: skip
+    arrays = [read_idx(path, sha) for path, sha in zip(paths, FASHION_FILES.values(), strict=True)]
     x_train, y_train, x_test, y_test = arrays
     return FashionMNIST(
         x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), source=str(directory)

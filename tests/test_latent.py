@@ -120,6 +120,17 @@ def test_a_damaged_file_is_an_error_naming_it(tmp_path, monkeypatch, damage, fal
         datasets.fashion_mnist(fallbacks=fallbacks)  # never a silent fall-back
 
 
+def test_a_directory_with_some_files_missing_is_an_error_not_a_fall_back(tmp_path, monkeypatch):
+    for stem in list(datasets.FASHION_FILES)[:2]:
+        (tmp_path / f"{stem}.gz").symlink_to(datasets.DEBIAN_DIR / f"{stem}.gz")
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
+    with pytest.raises(datasets.DataError) as caught:
+        datasets.fashion_mnist(fallbacks=True)
+    message = str(caught.value)
+    assert "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz" in message
+    assert str(tmp_path) in message and "\n" not in message
+
+
 def test_decoded_contents_are_checked_not_just_the_gzip_wrapper(tmp_path):
     path = tmp_path / "t10k-labels-idx1-ubyte.gz"
     labels = gzip.decompress((datasets.DEBIAN_DIR / path.name).read_bytes())
