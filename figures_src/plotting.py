@@ -76,18 +76,6 @@ def class_colors(labels, n: int | None = None):
     return to_rgba_array(class_cmap(n).colors)[labels]
 
 
-def padded_limits(points, pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Axis limits that hold every point of every snapshot, with a margin: fixed for a whole
-    animation so that the axes stay still."""
-    import numpy as np
-
-    points = np.asarray(points).reshape(-1, points.shape[-1])
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    span = np.maximum(hi - lo, 1e-6)
-    lo, hi = lo - pad * span, hi + pad * span
-    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
-
-
 def smooth_limits(snapshots, pad: float = 0.08, smoothing: float = 0.25, aspect: float = 0.0):
     """Per-frame axis limits (T, 2, 2) that hold each frame's points and glide between
     frames instead of jumping: each frame's extent, smoothed forwards and backwards,
@@ -114,7 +102,7 @@ def smooth_limits(snapshots, pad: float = 0.08, smoothing: float = 0.25, aspect:
         return out
 
     lo, hi = np.minimum(glide(lo), lo), np.maximum(glide(hi), hi)
-    return np.stack([lo, hi], axis=-1).transpose(0, 1, 2)  # (T, axis, lo/hi)
+    return np.stack([lo, hi], axis=-1)  # (T, axis, lo/hi)
 
 
 def line_in_box(normal, offset: float, xlim, ylim):
@@ -145,10 +133,11 @@ def class_dots(ax, points, labels, size: float = 3.0, **style):
     import numpy as np
 
     labels = np.asarray(labels)
+    colors = class_cmap(int(labels.max()) + 1).colors
     lines = []
-    for c in range(int(labels.max()) + 1):
+    for c, color in enumerate(colors):
         (line,) = ax.plot(*np.asarray(points)[labels == c].T, ls="none", marker="o",
-                          ms=size, mew=0, color=CLASS_COLORS[c], **style)  # fmt: skip
+                          ms=size, mew=0, color=color, **style)  # fmt: skip
         lines.append(line)
     return lines
 

@@ -160,3 +160,13 @@ def test_clean_stale_keeps_only_what_the_newest_builds_use(toy):
     assert len(list(entries.iterdir())) == 4
     assert statuses(build(changed, registry=toy.registry("ok"))) == {"ok": "cached"}
     assert statuses(build(quick, registry=toy.registry("ok"))) == {"ok": "cached"}
+
+
+def test_force_retrains_a_shared_model_once(toy):
+    build(toy.settings, registry=toy.registry("ok", "shared"))
+    forced = build(toy.settings, force=True, registry=toy.registry("ok", "shared"))
+    assert statuses(forced) == {"ok": "built", "shared": "built"}
+    assert toy.calls() == ["train", "render", "render", "train", "render", "render"]
+    # Forcing only the job that borrows the model retrains that model too.
+    build(toy.settings, force=True, registry=toy.registry("shared"))
+    assert toy.calls()[-2:] == ["train", "render"]

@@ -59,7 +59,7 @@ def plane_grid(size: int, extent: float = 1.5) -> np.ndarray:
     return np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
 
 
-def alive_units(hidden: np.ndarray, min_share: float = 0.05) -> int:
+def alive_units(hidden: np.ndarray, min_share: float) -> int:
     """How many hidden units are non-zero on at least ``min_share`` of the points."""
     return int(((hidden > 1e-6).mean(axis=0) >= min_share).sum())
 
@@ -89,25 +89,26 @@ class BottleneckNet(nn.Module):
         return self.output(self.hidden(x))
 
 
-def first_healthy_seed(X, y, p, width: int, bottleneck: int):
+def first_healthy_seed(X, y, p):
     """A narrow ReLU bottleneck often collapses: a unit goes dead and stays dead. So seeds
     are tried in order from ``p.seed``, and the first network that keeps every bottleneck
-    unit alive and reaches ``p.target`` accuracy is kept (the best one, if none does).
+    unit alive (non-zero on at least ``p.alive_share`` of the points) and reaches
+    ``p.target`` accuracy is kept (the best one, if none does).
     Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     tried = []
     for seed in range(p.seed, p.seed + p.max_seeds):
         torch.manual_seed(seed)
-        model = BottleneckNet(width, bottleneck, int(y.max()) + 1)
+        model = BottleneckNet(p.width, p.bottleneck, int(y.max()) + 1)
         training = train_epochs(
             model, X_t, y_t, nn.CrossEntropyLoss(), p.epochs, p.lr, p.batch_size, seed
         )
         states = snapshot_states(model, training)
         with torch.no_grad():
-            alive = alive_units(model.hidden(X_t).numpy())
+            alive = alive_units(model.hidden(X_t).numpy(), p.alive_share)
             final_accuracy = accuracy(model(X_t).numpy(), y)
         tried.append((alive, final_accuracy, seed, model, states))
-        if alive == bottleneck and final_accuracy >= p.target:
+        if alive == p.bottleneck and final_accuracy >= p.target:
             break
     _, _, seed, model, states = max(tried, key=lambda t: t[:2])
     return seed, model, states, [t[0] for t in tried if t[2] != seed]
@@ -118,7 +119,7 @@ def train_circles(p):
     X, y = datasets.circles(p.n_samples, p.noise)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     loss_fn = nn.CrossEntropyLoss()
-    seed, model, states, rejected = first_healthy_seed(X, y, p, width=16, bottleneck=2)
+    seed, model, states, rejected = first_healthy_seed(X, y, p)
 
     grid = tensor(plane_grid(p.grid))
     hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
@@ -145,7 +146,7 @@ def train_circles(p):
         "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
         "final_loss": float(arrays["loss"][-1]),
         "seed_used": seed,
-        "alive_hidden_units": alive_units(hidden[-1]),
+        "alive_hidden_units": alive_units(hidden[-1], p.alive_share),
         "seeds_rejected": len(rejected),
         "seeds_both_dead": rejected.count(0),
         "seeds_one_unit": rejected.count(1),
@@ -380,7 +381,7 @@ def train_spiral(p):
     X, y = datasets.spiral(p.points_per_class, seed=p.data_seed)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     loss_fn = nn.CrossEntropyLoss()
-    seed, model, states, rejected = first_healthy_seed(X, y, p, width=32, bottleneck=3)
+    seed, model, states, rejected = first_healthy_seed(X, y, p)
     states = states[:: p.every] + ([states[-1]] if (len(states) - 1) % p.every else [])
 
     grid = tensor(plane_grid(p.grid, extent=1.1))
@@ -401,7 +402,7 @@ def train_spiral(p):
         "hidden_linear_probe_accuracy": linear_probe_accuracy(arrays["hidden"][-1], y),
         "seed_used": seed,
         "seeds_rejected": len(rejected),
-        "alive_hidden_units": alive_units(arrays["hidden"][-1]),
+        "alive_hidden_units": alive_units(arrays["hidden"][-1], p.alive_share),
     }
     return arrays, metrics
 
@@ -554,12 +555,15 @@ job(
     params=dict(
         n_samples=1000,
         noise=0.1,
+        width=16,
+        bottleneck=2,
         epochs=50,
         lr=0.01,
         batch_size=32,
         seed=0,
         max_seeds=10,
         target=0.95,
+        alive_share=0.05,
         grid=101,
     ),
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
@@ -580,6 +584,8 @@ job(
     params=dict(
         points_per_class=500,
         data_seed=0,
+        width=32,
+        bottleneck=3,
         epochs=100,
         lr=0.01,
         batch_size=64,
@@ -587,6 +593,7 @@ job(
         seed=0,
         max_seeds=8,
         target=0.95,
+        alive_share=0.05,
         grid=121,
     ),
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),

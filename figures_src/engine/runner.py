@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -161,6 +161,7 @@ class Task:
     style: dict[str, Any]
     train_key: str
     render_key: str
+    force_train: bool = False  # --force, for the job that owns the model
 
 
 def run_job(task: Task, settings: Settings, force: bool) -> JobResult:
@@ -178,7 +179,7 @@ def run_job(task: Task, settings: Settings, force: bool) -> JobResult:
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
         with cache.lock(task.trained_by):
-            trained = None if force else _read(cache, task.trained_by, "train", tkey)
+            trained = None if task.force_train else _read(cache, task.trained_by, "train", tkey)
             if trained is None:
                 t0 = time.perf_counter()
                 arrays, metrics = job.train(SimpleNamespace(**params))
@@ -329,8 +330,12 @@ def build(
         if entry is not None and _read(cache, job.trained_by, "train", tkey) is None:
             entry = None  # keep train and render entries together
         if entry is None:
+            # Under --force the model is retrained once, by the job that owns it (or by
+            # its first user if the owner is not in this build); the others reuse it.
+            owner_here = any(j.name == job.trained_by for j in chosen)
+            force_train = force and (job.trained_by == job.name or not owner_here)
             task = Task(job.name, job.chapter, job.trained_by, params, dict(job.style), tkey, rkey)
-            pending.append(task)
+            pending.append(replace(task, force_train=force_train))
         else:
             results[job.name] = _result_from(
                 job.name, "cached", time.perf_counter() - start, entry, settings.root, {}
