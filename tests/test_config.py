@@ -83,7 +83,7 @@ def run_cli(tmp_path, config_text, *args):
     [
         ('[tool.figures.jobs."circles.hidden"]\nepochs = 0\n', "epochs must be greater than zero"),
         ('[tool.figures.jobs."circles.hidden"]\nepochs = "many"\n', "epochs must be a number"),
-        ('[tool.figures.jobs."circles.hidden"]\nwidth = 3\n', "unknown key 'width'"),
+        ('[tool.figures.jobs."circles.hidden"]\nlayers = 3\n', "unknown key 'layers'"),
         ('[tool.figures.jobs."circle.hidden"]\nepochs = 3\n', "names unknown job 'circle.hidden'"),
         ("[tool.figures]\ncolour = 1\n", "unknown key [tool.figures] 'colour'"),
     ],
