@@ -34,15 +34,26 @@ class _Assets(HTMLParser):
             self._noscript -= 1
 
 
+def _font_files(stylesheet: Path) -> list[Path]:
+    """The WOFF2 fonts a local style sheet can load (KaTeX's). Browsers fetch only the faces a
+    page uses, so counting them all is an upper bound."""
+    text = stylesheet.read_text(encoding="utf-8", errors="replace")
+    return [stylesheet.parent / url for url in re.findall(r"url\(([^)]+\.woff2)\)", text)]
+
+
 def page_weights(site: Path) -> list[tuple[str, int]]:
-    """(page path, bytes) for every HTML page of the site, largest first."""
+    """(page path, bytes) for every HTML page of the site, largest first: the page, what it
+    loads, and every font its style sheets can load."""
     weights = []
     for page in sorted(site.rglob("*.html")):
         rel = page.relative_to(site).as_posix()
         if rel.startswith(("assets/", "search/")) or rel == "404.html":
             continue
         parser = _Assets()
-        parser.feed(page.read_text(encoding="utf-8"))
+        html = page.read_text(encoding="utf-8")
+        parser.feed(html)
+        if 'class="arithmatex"' in html:  # assets/math.js loads KaTeX for the formulas
+            parser.urls += ["/assets/katex/katex.min.css", "/assets/katex/katex.min.js"]
         total, seen = page.stat().st_size, set()
         for url in parser.urls:
             parsed = urlparse(url)
@@ -50,8 +61,12 @@ def page_weights(site: Path) -> list[tuple[str, int]]:
                 continue
             target = urljoin("/" + rel, unquote(parsed.path))
             path = site / target.lstrip("/")
-            if path.is_file() and path not in seen:
-                seen.add(path)
-                total += path.stat().st_size
+            files = [path]
+            if path.suffix == ".css" and path.is_file():
+                files += _font_files(path)
+            for file in files:
+                if file.is_file() and file not in seen:
+                    seen.add(file)
+                    total += file.stat().st_size
         weights.append((re.sub(r"index\.html$", "", rel) or "/", total))
     return sorted(weights, key=lambda w: -w[1])

@@ -55,6 +55,13 @@ def all_images_loaded(page) -> list[str]:
     )
 
 
+def untypeset_formulas(page) -> list[str]:
+    return page.eval_on_selector_all(
+        ".arithmatex",
+        "els => els.filter(e => !e.querySelector('.katex-mathml math')).map(e => e.textContent)",
+    )
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
     context = browser.new_context(color_scheme=scheme)
@@ -72,6 +79,7 @@ def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
         page.wait_for_function(
             "() => [...document.querySelectorAll('.mx-player')].every(p => p.dataset.loaded)"
         )
+        assert untypeset_formulas(page) == [], f"{path}: formulas KaTeX did not typeset"
         watch.assert_clean(path or "home")
     context.close()
 
@@ -131,6 +139,23 @@ def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
     page.close()
 
 
-def test_math_is_mathml_and_needs_no_script(quick_site):
-    html = (quick_site / "nonlinear-regression" / "index.html").read_text()
-    assert "<math" in html and "mathjax" not in html.lower() and "katex" not in html.lower()
+def test_math_is_typeset_after_instant_navigation(browser, site_url):
+    page = browser.new_page()
+    watch = PageWatch(page, site_url)
+    katex = []
+    page.on("request", lambda r: "/katex/" in r.url and katex.append(r.url))
+    page.goto(site_url, wait_until="networkidle")
+    assert katex == [], "a page without formulas loaded KaTeX"
+    page.locator("nav.md-nav--primary a[href*='nonlinear-regression']").first.click()
+    page.wait_for_url("**/nonlinear-regression/")
+    page.wait_for_function("() => document.querySelector('.arithmatex')?.dataset.typeset")
+    assert page.locator(".arithmatex").count() >= 10
+    assert untypeset_formulas(page) == []
+    # Displayed formulas are KaTeX display blocks, inline ones are not.
+    assert page.locator("div.arithmatex .katex-display").count() >= 3
+    assert page.locator("span.arithmatex .katex-display").count() == 0
+    page.wait_for_load_state("networkidle")
+    assert any(url.endswith("katex.min.js") for url in katex)
+    assert any(url.endswith(".woff2") for url in katex)  # its fonts come from the site too
+    watch.assert_clean("math after instant navigation")
+    page.close()

@@ -29,6 +29,20 @@ def test_measured_numbers_are_injected(quick_site):
     assert re.search(r"<strong>\d+\.\d%</strong> accuracy", caption)
 
 
+def test_every_formula_reaches_katex(quick_site):
+    """Each $…$ and $$…$$ in the pages became an arithmatex element; a stray dollar in the
+    prose means a formula the reader would see as raw TeX."""
+    formulas = 0
+    for page in ("nonlinear-regression", "latent-maps", "manifold-hypothesis"):
+        html = (quick_site / page / "index.html").read_text()
+        article = html[html.index("<article") : html.index("</article>")]
+        formulas += len(re.findall(r'class="arithmatex"', article))
+        prose = re.sub(r'<(span|div) class="arithmatex">.*?</\1>', "", article, flags=re.S)
+        prose = re.sub(r"<(code|pre)\b.*?</\1>", "", prose, flags=re.S)
+        assert "$" not in prose, f"{page}: a formula arithmatex did not pick up"
+    assert formulas >= 30
+
+
 def test_build_page_lists_every_job(quick_site):
     html = (quick_site / "how-this-site-is-built" / "index.html").read_text()
     for name in all_jobs():
