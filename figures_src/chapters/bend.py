@@ -229,9 +229,11 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     ax.set_aspect("equal")
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
+    # Coloured once for all frames (RGBA bytes), so a frame only copies its pixels.
+    bands = PROBABILITY_MAP(PROBABILITY_LEVELS(prob.astype(np.float32)), bytes=True)
     image = ax.imshow(
-        prob[0].astype(np.float32), extent=(-extent, extent, -extent, extent), origin="lower",
-        cmap=PROBABILITY_MAP, norm=PROBABILITY_LEVELS, interpolation="nearest",
+        bands[0], extent=(-extent, extent, -extent, extent), origin="lower",
+        interpolation="nearest",
     )  # fmt: skip
     # Blitting draws the moving artists over the static figure: the points must be among
     # them, after the image, or the image would cover them.
@@ -243,9 +245,8 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     axis = np.linspace(-extent, extent, prob.shape[-1])
 
     def show(frame: int) -> None:
-        field = prob[frame].astype(np.float32)
-        image.set_data(field)
-        line.set_segments(contour_generator(axis, axis, field).lines(0.5))
+        image.set_data(bands[frame])
+        line.set_segments(contour_generator(axis, axis, prob[frame].astype(np.float32)).lines(0.5))
 
     return show, [image, *dots, line]
 

@@ -487,7 +487,8 @@ def render_tsne_steps(run, style):
     ax.set_axis_off()
     fig.text(0.02, 0.94, "t-SNE while it optimises", fontsize=13, color=INK)
     status = fig.text(0.02, 0.895, "", fontsize=11, color=INK)
-    width = fig.text(0.66, 0.12, "", fontsize=10, color=MUTED)
+    width = fig.text(0.66, 0.15, "", fontsize=10, color=MUTED)
+    fig.text(0.66, 0.12, "(rescaled to fit each frame)", fontsize=10, color=MUTED)
     dots = ax.scatter(*run.snapshots[0].T, c=class_colors(run.y, 10), s=5, linewidths=0)
     class_legend(fig, (0.66, 0.55), columns=1, loc="center left")
     centred = run.snapshots - run.snapshots.mean(axis=1, keepdims=True)
@@ -501,7 +502,7 @@ def render_tsne_steps(run, style):
         iteration = int(run.iterations[k])
         phase = "early exaggeration (pull ×12)" if iteration <= early_until else "normal phase"
         status.set_text(f"iteration {iteration} of {last}: {phase}")
-        width.set_text(f"map width: {2 * extent[k]:.3g}\n(rescaled to fit each frame)")
+        width.set_text(f"map width: {2 * extent[k]:.3g}")
         return f"iteration {iteration}"
 
     return animate(fig, update, frames, style.fps, animated=[dots, status, width])
