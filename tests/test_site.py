@@ -49,6 +49,20 @@ def test_build_page_lists_every_job(quick_site):
         assert f"<code>{name}</code>" in html
 
 
+def test_build_page_lists_the_versions_that_made_the_site(quick_site, repo_root):
+    import importlib.metadata
+
+    html = (quick_site / "how-this-site-is-built" / "index.html").read_text()
+    katex = (repo_root / "docs" / "assets" / "katex" / "katex.min.js").read_text()
+    served = re.search(r'version:"([^"]+)"', katex)[1]
+    for library, version in [
+        ("torch", importlib.metadata.version("torch")),
+        ("mkdocs-material", importlib.metadata.version("mkdocs-material")),
+        ("KaTeX", served),
+    ]:
+        assert re.search(rf"<td>{re.escape(library)}</td>\s*<td>{re.escape(version)}</td>", html)
+
+
 def test_nothing_generated_lands_in_docs(repo_root):
     untracked = subprocess.run(
         ["git", "status", "--porcelain", "--ignored", "docs"],

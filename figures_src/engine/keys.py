@@ -29,16 +29,21 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@cache
-def library_versions() -> dict[str, str]:
-    """The installed versions of the libraries whose output the figures depend on."""
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each named distribution ("absent" if it is not installed)."""
     versions = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
+
+
+@cache
+def library_versions() -> dict[str, str]:
+    """The installed versions of the libraries whose output the figures depend on."""
+    return installed_versions(LIBRARIES)
 
 
 def _module_definitions(tree: ast.Module) -> dict[str, ast.AST]:

@@ -150,9 +150,11 @@ def build_report_table(results: Mapping[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def versions_table(versions: Mapping[str, str]) -> str:
-    rows = ["| Library | Version |", "| --- | --- |"]
-    rows += [f"| {name} | {version} |" for name, version in sorted(versions.items())]
+def versions_table(versions: Mapping[str, Mapping[str, str]]) -> str:
+    """``versions`` maps what a group of libraries is for to {library: version}."""
+    rows = ["| Library | Version | Used for |", "| --- | --- | --- |"]
+    for role, group in versions.items():
+        rows += [f"| {name} | {version} | {role} |" for name, version in sorted(group.items())]
     return "\n".join(rows)
 
 
@@ -171,7 +173,7 @@ def fill_page(
     results: Mapping[str, Any],
     files: Mapping[str, bytes],
     depth: int,
-    versions: Mapping[str, str],
+    versions: Mapping[str, Mapping[str, str]],
     root: Path | None = None,
     repo_url: str | None = None,
 ) -> str:

@@ -6,6 +6,7 @@ nothing generated ever lands in ``docs/`` on disk.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,22 @@ from figures_src.engine import keys
 from figures_src.engine.config import Settings
 from figures_src.engine.pages import FIGURES_DIR, fill_page, page_url_depth
 from figures_src.engine.runner import JobResult, build, report_entry
+
+SITE_LIBRARIES = (
+    "mkdocs", "mkdocs-material", "mkdocs-gen-files", "mkdocs-glightbox", "pymdown-extensions",
+)  # fmt: skip
+KATEX = "assets/katex/katex.min.js"  # served with the site; see docs/assets/math.js
+
+
+def versions(docs_dir: Path) -> dict[str, dict[str, str]]:
+    """What made this site, grouped by what it is used for."""
+    katex = docs_dir / KATEX
+    found = katex.is_file() and re.search(r'version:"([^"]+)"', katex.read_text(encoding="utf-8"))
+    return {
+        "training and drawing the figures": keys.library_versions(),
+        "building the pages": keys.installed_versions(SITE_LIBRARIES),
+        "typesetting formulas in your browser": {"KaTeX": found[1] if found else "absent"},
+    }
 
 
 def figure_files(results: list[JobResult], root: Path) -> dict[str, bytes]:
@@ -38,13 +55,13 @@ def generate(
     files = figure_files(results, settings.root)
     yield from files.items()
     by_name = {r.name: report_entry(r) for r in results}
+    made_with = versions(docs_dir)
     for page in sorted(docs_dir.rglob("*.md")):
         rel = page.relative_to(docs_dir).as_posix()
         text = page.read_text(encoding="utf-8")
         if "{{" not in text:
             continue
         depth = page_url_depth(rel, use_directory_urls)
-        versions = keys.library_versions()
         where = f"docs/{rel}"
-        filled = fill_page(text, where, by_name, files, depth, versions, settings.root, repo_url)
+        filled = fill_page(text, where, by_name, files, depth, made_with, settings.root, repo_url)
         yield rel, filled.encode("utf-8")
