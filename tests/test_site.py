@@ -63,6 +63,25 @@ def test_build_page_lists_the_versions_that_made_the_site(quick_site, repo_root)
         assert re.search(rf"<td>{re.escape(library)}</td>\s*<td>{re.escape(version)}</td>", html)
 
 
+def test_warm_build_loads_no_numerical_library(quick_site, tmp_path, repo_root):
+    """A warm `mkdocs build` only checks its stamp and hands over cached files: it must not
+    pay for importing torch, NumPy or matplotlib (the benchmark's warm/plain ratio)."""
+    import os
+    import sys
+
+    env = dict(os.environ, FIGURES_QUICK="1", FIGURES_CACHE_DIR=str(quick_site.parent / "cache"))
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mkdocs", "build", "--strict",
+         "-d", str(tmp_path / "site")],
+        cwd=repo_root, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"figures: \S+ +cached", done.stderr)
+    assert not re.search(r"figures: \S+ +built", done.stderr)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert imported & {"torch", "numpy", "matplotlib", "PIL"} == set()
+
+
 def test_nothing_generated_lands_in_docs(repo_root):
     untracked = subprocess.run(
         ["git", "status", "--porcelain", "--ignored", "docs"],
