@@ -84,6 +84,15 @@ def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
     context.close()
 
 
+def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, quick_site):
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    for path in pages(quick_site):
+        page.goto(site_url + path, wait_until="networkidle")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{path or 'home'} is {width} px wide on a 360 px phone"
+    page.close()
+
+
 def test_player_pauses_and_steps(browser, site_url):
     page = browser.new_page()
     watch = PageWatch(page, site_url)
