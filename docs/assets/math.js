@@ -5,8 +5,9 @@
  * formulas, once. Material's instant navigation swaps pages without reloading scripts, so this
  * runs on every page load it reports through document$.
  *
- * A formula KaTeX cannot parse is left as TeX and reported on the console, where the browser
- * test sees it.
+ * Until then the TeX is hidden (explainer.css), so the reader never sees it flash by. A
+ * formula KaTeX cannot parse, or every formula if KaTeX cannot be loaded, is shown as TeX and
+ * reported on the console, where the browser test sees it.
  */
 (function () {
   "use strict";
@@ -43,6 +44,7 @@
         });
         el.dataset.typeset = "1";
       } catch (err) {
+        el.dataset.typeset = "failed"; // shown as TeX
         console.error("KaTeX cannot typeset " + JSON.stringify(tex) + ": " + err.message);
       }
     });
@@ -56,6 +58,9 @@
         typeset(formulas);
       },
       function (err) {
+        formulas.forEach(function (el) {
+          el.dataset.typeset = "failed";
+        });
         console.error(err.message);
       }
     );
