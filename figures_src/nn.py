@@ -51,6 +51,35 @@ def train_epochs(
         yield epoch, total / len(X)
 
 
+# --8<-- [start:autoencoder]
+class Autoencoder(nn.Module):
+    """784 pixels → Dense ``hidden``, ReLU → Dense ``latent`` (the code z) → Dense ``hidden``,
+    ReLU → 784 pixels. ``forward`` returns the pixels' logits (for ``BCEWithLogitsLoss``);
+    ``encode`` gives codes and ``decode`` gives images in [0, 1]."""
+
+    def __init__(self, latent: int, hidden: int):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, latent))
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, 784))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+    @torch.no_grad()
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        """Codes (n, latent) of images given as pixel rows (n, 784) in [0, 1]."""
+        return self.encoder(tensor(images)).numpy()
+
+    @torch.no_grad()
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """Images (..., 784) in [0, 1] from codes of any leading shape (..., latent)."""
+        flat = tensor(codes.reshape(-1, codes.shape[-1]))
+        return torch.sigmoid(self.decoder(flat)).numpy().reshape(*codes.shape[:-1], 784)
+
+
+# --8<-- [end:autoencoder]
+
+
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor) -> np.ndarray:
     """The model's outputs for ``X`` as a numpy array."""

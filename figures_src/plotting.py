@@ -36,6 +36,7 @@ STYLE = {
     "axes.titlesize": 12,
     "axes.labelsize": 11,
     "axes.edgecolor": MUTED,
+    "text.color": INK,
     "axes.labelcolor": INK,
     "axes.titlecolor": INK,
     "xtick.color": MUTED,
@@ -125,6 +126,19 @@ def line_in_box(normal, offset: float, xlim, ylim):
         return [], []
     points = np.array(points)
     return points[:2, 0], points[:2, 1]
+
+
+def class_legend(fig, names, colors=None, marker: str = "o", **where):
+    """A figure legend of class ``names``, each as a dot in its class colour (``colors``
+    default to the class palette); ``where`` goes to ``fig.legend`` (loc, ncols, ...)."""
+    from matplotlib.lines import Line2D
+
+    colors = class_cmap(len(names)).colors if colors is None else colors
+    handles = [
+        Line2D([], [], ls="none", marker=marker, ms=7, mew=0, color=color, label=name)
+        for name, color in zip(names, colors, strict=True)
+    ]
+    return fig.legend(handles=handles, **where)
 
 
 def class_dots(ax, points, labels, size: float = 3.0, **style):

@@ -25,6 +25,7 @@ from figures_src.plotting import (
     MUTED,
     PROBABILITY_MAP,
     class_dots,
+    class_legend,
     line_in_box,
     move_class_dots,
     new_figure,
@@ -181,12 +182,6 @@ def hidden_panel(ax, run):
         boundary.set_data(*line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1)))
 
     return show, [*dots, boundary]
-
-
-def class_legend(fig, names, **where):
-    for c, name in enumerate(names):
-        fig.axes[0].scatter([], [], color=CLASS_COLORS[c], s=30, label=name)
-    fig.legend(fontsize=10, **where)
 
 
 def status_line(run, epoch: int) -> str:

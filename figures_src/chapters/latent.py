@@ -19,7 +19,9 @@ from torch import nn
 from figures_src import datasets
 from figures_src.engine import animate, job
 from figures_src.nn import tensor, train_epochs
-from figures_src.plotting import INK, MUTED, TEN_COLORS, class_colors, new_figure
+from figures_src.plotting import INK, MUTED, TEN_COLORS, class_colors, class_legend, new_figure
+
+FASHION = datasets.FASHION_CLASSES
 
 # %% [markdown]
 # ## Data: which images we train on and which we map
@@ -247,25 +249,6 @@ def render_training(run, style):
 # ## The scatter and the thumbnail map
 
 
-def class_legend(
-    fig, anchor, columns: int, size: float = 10, marker: str = "o", loc: str = "upper center"
-) -> None:
-    """A figure legend of the ten class names in their colours."""
-    handles = [
-        fig.axes[0].scatter([], [], color=color, marker=marker, s=40, label=name)
-        for name, color in zip(datasets.FASHION_CLASSES, TEN_COLORS, strict=True)
-    ]
-    fig.legend(
-        handles=handles,
-        loc=loc,
-        bbox_to_anchor=anchor,
-        ncols=columns,
-        fontsize=size,
-        handletextpad=0.2,
-        columnspacing=1.0,
-    )
-
-
 def render_scatter(run):
     """The t-SNE map as dots coloured by class."""
     fig = new_figure(7.2, 6.6)
@@ -280,7 +263,7 @@ def render_scatter(run):
         fontsize=13,
         color=INK,
     )
-    class_legend(fig, (0.5, 0.935), columns=5)
+    class_legend(fig, FASHION, loc="upper center", bbox_to_anchor=(0.5, 0.935), ncols=5)
     return fig
 
 
@@ -332,7 +315,15 @@ def render_thumbnails(run, style):
         color=INK,
         va="top",
     )
-    class_legend(fig, (0.5, 1 - 0.45 * style.dpi / fig_h), columns=5, size=13, marker="s")
+    class_legend(
+        fig,
+        FASHION,
+        marker="s",
+        loc="upper center",
+        ncols=5,
+        fontsize=13,
+        bbox_to_anchor=(0.5, 1 - 0.45 * style.dpi / fig_h),
+    )
     return fig
 
 
@@ -438,7 +429,7 @@ def render_perplexity(run):
             fontsize=11,
             loc="left",
         )
-    class_legend(fig, (0.5, 0.95), columns=5)
+    class_legend(fig, FASHION, loc="upper center", bbox_to_anchor=(0.5, 0.95), ncols=5)
     return fig
 
 
@@ -490,7 +481,7 @@ def render_tsne_steps(run, style):
     width = fig.text(0.66, 0.15, "", fontsize=10, color=MUTED)
     fig.text(0.66, 0.12, "(rescaled to fit each frame)", fontsize=10, color=MUTED)
     dots = ax.scatter(*run.snapshots[0].T, c=class_colors(run.y, 10), s=5, linewidths=0)
-    class_legend(fig, (0.66, 0.55), columns=1, loc="center left")
+    class_legend(fig, FASHION, loc="center left", bbox_to_anchor=(0.66, 0.55))
     centred = run.snapshots - run.snapshots.mean(axis=1, keepdims=True)
     extent = np.percentile(np.abs(centred), 99.5, axis=(1, 2))  # a stray point may leave
     early_until, last = run.params.exaggeration_iter, int(run.iterations[-1])

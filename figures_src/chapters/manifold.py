@@ -23,7 +23,7 @@ from torch import nn
 
 from figures_src import datasets
 from figures_src.engine import animate, job
-from figures_src.nn import accuracy, predict, tensor, train_epochs
+from figures_src.nn import Autoencoder, accuracy, predict, tensor, train_epochs
 from figures_src.plotting import FIT, INK, MUTED, new_figure
 
 ROLL_MAP = "viridis"  # position along the roll: dark purple at the centre, yellow outside
@@ -340,30 +340,6 @@ def render_paths(run, style):
 
 
 # --8<-- [start:digits-model]
-class Autoencoder(nn.Module):
-    """784 pixels → ``hidden`` → ``latent`` numbers (the code) → ``hidden`` → 784 pixels.
-
-    ``forward`` returns the pixels' logits, for BCEWithLogitsLoss; ``decode`` gives images."""
-
-    def __init__(self, latent: int, hidden: int):
-        super().__init__()
-        self.encoder = nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, latent))
-        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, 784))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
-
-    @torch.no_grad()
-    def encode(self, images: np.ndarray) -> np.ndarray:
-        return self.encoder(tensor(images)).numpy()
-
-    @torch.no_grad()
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        """Images (..., 784) in [0, 1] from codes of any leading shape (..., latent)."""
-        flat = tensor(codes.reshape(-1, codes.shape[-1]))
-        return torch.sigmoid(self.decoder(flat)).numpy().reshape(*codes.shape[:-1], 784)
-
-
 def digit_classifier(hidden: int) -> nn.Sequential:
     """784 pixels → ``hidden`` ReLU → 10 digit scores (softmax inside the loss)."""
     return nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))

@@ -24,6 +24,9 @@ import numpy as np
 from PIL import Image
 
 MAX_GIF_BYTES = 1_500_000
+# The width of the page's text column in CSS px at a 1280 px window: a figure wider than this
+# is shown scaled down to it, and so is all of its text.
+COLUMN_CSS_PX = 690
 
 
 class MediaError(ValueError):
@@ -39,6 +42,7 @@ class Animation:
     fps: float = 10.0
     hold_last_seconds: float = 2.0
     frame_ms: list[float] = field(default_factory=list)
+    min_text_px: float | None = None  # the smallest text as the page shows it, in CSS px
 
 
 def animate(
@@ -71,7 +75,29 @@ def animate(
                 fig.draw_artist(artist)
         frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
         times.append((time.perf_counter() - start) * 1000)
-    return Animation(frames=frames, labels=labels, fps=fps, frame_ms=times)
+    return Animation(
+        frames=frames, labels=labels, fps=fps, frame_ms=times, min_text_px=smallest_text_px(fig)
+    )
+
+
+def smallest_text_px(fig: Any) -> float | None:
+    """The size of the smallest visible text in ``fig`` (titles, labels, ticks, legends), in
+    CSS px as the page shows it: points × dpi / 72, scaled down to the text column's width.
+    None if the figure has no text."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    scale = min(1.0, COLUMN_CSS_PX / width)
+    sizes = []
+    for text in fig.findobj(Text):
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 < 0 or box.y1 < 0 or box.x0 > width or box.y0 > fig.bbox.height:
+            continue  # outside the canvas: never seen
+        sizes.append(text.get_fontsize() * fig.dpi / 72 * scale)
+    return round(min(sizes), 2) if sizes else None
 
 
 def canvas_rgb(fig: Any) -> np.ndarray:
@@ -215,10 +241,11 @@ def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str,
                 "frame_ms_median": round(statistics.median(output.frame_ms), 2)
                 if output.frame_ms
                 else None,
+                "min_text_px": output.min_text_px,
             }
         elif hasattr(output, "canvas"):
             files.update(encode_figure(name, output))
-            facts[name] = {"kind": "figure"}
+            facts[name] = {"kind": "figure", "min_text_px": smallest_text_px(output)}
         else:
             raise MediaError(
                 f"{name}: render must return Animation or a matplotlib Figure, "
