@@ -515,19 +515,21 @@ def test_every_figure_is_readable_at_the_width_the_page_shows_it(real_report):
 
 
 def test_smallest_text_is_measured_as_the_page_shows_it():
-    from figures_src.engine.media import smallest_text_px
+    """Through the engine's own path (encode_outputs draws the figure, then measures it):
+    tick labels count, and a figure wider than the 690 px column is scaled down."""
+    from figures_src.engine.media import encode_outputs
     from figures_src.plotting import new_figure
 
-    fig = new_figure(4, 3)
-    fig.set_dpi(100)
-    ax = fig.add_axes((0.15, 0.15, 0.8, 0.8))
-    ax.tick_params(labelsize=6)
-    ax.set_title("A title", fontsize=14)
-    assert smallest_text_px(fig) < 11  # 6 pt at 100 dpi is 8.3 px
-    ax.tick_params(labelsize=9)
-    assert 12 <= smallest_text_px(fig) <= 12.6  # 9 pt: 12.5 px, the figure is 400 px wide
-    fig.set_size_inches(13.8, 3)  # 1,380 px wide: the page halves it
-    assert 6 <= smallest_text_px(fig) <= 6.3
+    def measured(width_in: float, tick_pt: float) -> float:
+        fig = new_figure(width_in, 3, dpi=100)
+        ax = fig.add_axes((0.15, 0.15, 0.8, 0.7))
+        ax.tick_params(labelsize=tick_pt)
+        ax.set_title("A title", fontsize=14)
+        return encode_outputs({"still": fig})[1]["still"]["min_text_px"]
+
+    assert measured(4, 6) < 11  # 6 pt at 100 dpi: 8.3 px
+    assert measured(4, 9) == 12.5  # 9 pt: 12.5 px in a 400 px figure
+    assert measured(13.8, 9) == 6.25  # 1,380 px wide: the page halves it
 
 
 def test_whole_chapter_links_reach_the_file(quick_site, repo_root):
@@ -564,3 +566,15 @@ def test_a_local_build_claims_no_address(quick_site, repo_root):
         [sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, env=env
     )
     assert done.stdout.strip() == "https://example.org/manifolds/", done.stderr[-1000:]
+
+
+def test_link_check_holds_glossary_anchors(tmp_path):
+    from benchmarks.linkcheck import check_links
+
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "index.html").write_text('<h3 id="dense-layer">Dense layer</h3>')
+    (tmp_path / "index.html").write_text(
+        '<a href="glossary/#dense-layer">ok</a><a href="glossary/#dense-layers">typo</a>'
+    )
+    broken, _ = check_links(tmp_path)
+    assert broken == ["/index.html -> glossary/#dense-layers: no element with id 'dense-layers'"]
