@@ -578,3 +578,13 @@ def test_link_check_holds_glossary_anchors(tmp_path):
     )
     broken, _ = check_links(tmp_path)
     assert broken == ["/index.html -> glossary/#dense-layers: no element with id 'dense-layers'"]
+
+
+def test_home_page_summary_of_chapter_3_holds(real_report):
+    """The home page says that ReLU does as well as LeakyReLU, and that on Gaussian noise an
+    MSE loss ends closer to the noise floor than an L1 loss."""
+    activations = real_report["regression.activations"]["metrics"]
+    losses = real_report["regression.losses"]["metrics"]
+    gap = abs(activations["val_mae_relu"] - activations["val_mae_leaky_relu"])
+    assert gap <= 0.02 * activations["val_mae_leaky_relu"]
+    assert losses["noise_floor_mae"] < losses["val_mae_mse"] < losses["val_mae_l1"]
