@@ -466,15 +466,20 @@ def test_glossary_has_every_term_in_order(quick_site):
 
 
 def test_pages_link_the_glossary_and_the_sources(quick_site):
-    """The home page and every chapter credit their post by title and link Sources; the
-    links into the glossary resolve (the link check holds every #fragment to an id)."""
+    """The home page and every chapter credit their post by title (in the chapter's opening,
+    before its first section) and link Sources and the glossary; the links into the glossary
+    resolve (the link check holds every #fragment to an id)."""
     home = parse_html((quick_site / "index.html").read_text())
     hrefs = {n.attrs.get("href", "") for n in home.iter() if n.tag == "a"}
     assert "sources/" in hrefs and "glossary/" in hrefs
     assert any(h.startswith("glossary/#") for h in hrefs)
     for chapter, title in POST_TITLES.items():
         body = article(quick_site, chapter)
-        first = " ".join(n.text() for n in body.children[:8] if isinstance(n, Node))
+        blocks = [n for n in body.children if isinstance(n, Node)]
+        h2 = next((i for i, n in enumerate(blocks) if n.tag == "h2"), len(blocks))
+        first = " ".join(
+            n.text() for n in blocks[:h2]
+        )  # the chapter's opening, before its sections
         assert title in first, f"{chapter}: its first lines do not name {title}"
         links = {n.attrs.get("href", "").split("#")[0] for n in body.iter() if n.tag == "a"}
         assert "../sources/" in links, f"{chapter} does not link the Sources page"
