@@ -164,3 +164,432 @@ def test_real_pages_stay_under_4mb(real_report, repo_root):
             if kind == "animation":
                 assert size(job, f"{output}.gif") <= 1_500_000
         assert weight <= 4_000_000, f"{page.name}: {weight / 1e6:.2f} MB"
+
+
+# --- Every word, every Code tab and every credit (issue 11) --------------------------------
+
+GLOSSARY_TERMS = (
+    "dense-layer", "softmax", "cross-entropy", "adam", "epoch", "learning-rate", "random-seed",
+    "relu", "leakyrelu", "tanh", "sigmoid", "activation-function", "hidden-layer", "bottleneck",
+    "dead-unit", "decision-boundary", "loss", "mini-batch", "principal-components", "pca",
+    "latent-code", "latent-space", "autoencoder", "perplexity", "geodesic", "manifold",
+    "manifold-hypothesis", "interpolation", "t-sne", "isomap", "lle", "trustworthiness",
+    "k-nearest-neighbours", "mae", "mse", "l1-loss", "overfitting", "validation-set",
+    "linear-probe", "swiss-roll", "embedding", "spearman-correlation",
+)  # fmt: skip
+CHAPTERS = ("layers-bend-space", "manifold-hypothesis", "nonlinear-regression", "latent-maps")
+POST_TITLES = {  # which post each chapter follows (see docs/sources.md)
+    "layers-bend-space": "Manifold와 뉴럴 네트워크 학습",
+    "manifold-hypothesis": "Manifold와 뉴럴 네트워크 학습",
+    "nonlinear-regression": "신경망을 이용한 비선형 모델의 회귀분석",
+    "latent-maps": "신경망을 이용한 비선형 모델의 회귀분석",
+}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}  # fmt: skip
+
+
+class Node:
+    """An HTML element: its tag, attributes and children (Nodes and strings)."""
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.children = tag, attrs, []
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Node):
+                yield from child.iter()
+
+    def text(self, skip=lambda node: False, sep: str = " ") -> str:
+        """The text inside, with ``alt`` texts, leaving out every element ``skip`` accepts."""
+        parts = [self.attrs.get("alt") or ""]
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif not skip(child):
+                parts.append(child.text(skip, sep))
+        return sep.join(p for p in parts if p)
+
+
+def parse_html(text: str) -> Node:
+    """A page as a tree of Nodes (enough of HTML for MkDocs' output)."""
+    from html.parser import HTMLParser
+
+    root = Node("document", {})
+    stack = [root]
+
+    class Builder(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            node = Node(tag, {k: v or "" for k, v in attrs})
+            stack[-1].children.append(node)
+            if tag not in VOID:
+                stack.append(node)
+
+        def handle_endtag(self, tag):
+            for depth in range(len(stack) - 1, 0, -1):
+                if stack[depth].tag == tag:
+                    del stack[depth:]
+                    return
+
+        def handle_data(self, data):
+            stack[-1].children.append(data)
+
+    Builder(convert_charrefs=True).feed(text)
+    return root
+
+
+def article(site, page: str) -> Node:
+    path = site / ("index.html" if page == "index" else f"{page}/index.html")
+    return next(n for n in parse_html(path.read_text()).iter() if n.tag == "article")
+
+
+def built_pages(site) -> list[str]:
+    """Every page of the site by name ("index", "glossary", ...), without the 404 page."""
+    names = []
+    for path in sorted(site.rglob("index.html")):
+        rel = path.parent.relative_to(site).as_posix()
+        if rel.split("/")[0] in ("assets", "figures", "search", "source"):
+            continue
+        names.append("index" if rel == "." else rel)
+    return names
+
+
+def code_tabs(node: Node) -> list[tuple[str, set[str]]]:
+    """Each Code tab under ``node``: (its code, the figure ids in its sibling tabs)."""
+    found = []
+    for tabs in node.iter():
+        if "tabbed-set" not in tabs.classes:
+            continue
+        labels = next(n for n in tabs.iter() if "tabbed-labels" in n.classes)
+        names = [n.text().strip() for n in labels.iter() if n.tag == "label"]
+        content = next(
+            n for n in tabs.children if isinstance(n, Node) and "tabbed-content" in n.classes
+        )
+        blocks = [
+            n for n in content.children if isinstance(n, Node) and "tabbed-block" in n.classes
+        ]
+        assert len(blocks) == len(names), names
+        for name, block in zip(names, blocks, strict=True):
+            if name != "Code":
+                continue
+            code = "\n".join(
+                n.text(sep="") for n in block.iter() if n.tag == "code" and _in_pre(block, n)
+            )
+            figures = {
+                n.attrs["id"]
+                for other in blocks
+                if other is not block
+                for n in other.iter()
+                if n.tag == "figure" and n.attrs.get("id", "").startswith("fig-")
+            }
+            found.append((code, figures))
+    return found
+
+
+def _in_pre(block: Node, code: Node) -> bool:
+    return any(code in pre.children for pre in block.iter() if pre.tag == "pre")
+
+
+def figure_job(figure_id: str):
+    """The job and output behind a figure id ``fig-<job, . as -><output>``."""
+    jobs = all_jobs()
+    for name in sorted(jobs, key=len, reverse=True):
+        prefix = f"fig-{name.replace('.', '-')}-"
+        if figure_id.startswith(prefix):
+            return jobs[name], figure_id[len(prefix) :]
+    raise AssertionError(f"{figure_id}: no job makes this figure")
+
+
+def defined_functions(code: str) -> set[str]:
+    import ast
+
+    tree = ast.parse(code)
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return {n.name for n in ast.walk(tree) if isinstance(n, functions)}
+
+
+def code_tab_problems(site) -> list[str]:
+    """What is wrong with the site's Code tabs: code that is not Python, or that does not
+    define the render function of the figure beside it and the train function behind it."""
+    problems = []
+    tabs = 0
+    for page in built_pages(site):
+        for code, figures in code_tabs(article(site, page)):
+            tabs += 1
+            try:
+                defined = defined_functions(code)
+            except SyntaxError as error:
+                problems.append(f"{page}: a Code tab is not Python ({error.msg}): {code[:80]!r}")
+                continue
+            assert figures, f"{page}: a Code tab with no figure beside it"
+            for figure in sorted(figures):
+                job, _output = figure_job(figure)
+                trainer = all_jobs()[job.trained_by or job.name]
+                for role, function in (("render", job.render), ("train", trainer.train)):
+                    if function.__name__ not in defined:
+                        problems.append(
+                            f"{page}: the Code tab beside {figure} does not define its "
+                            f"{role} function {function.__name__}"
+                        )
+    if not tabs:
+        problems.append("no Code tab found")
+    return problems
+
+
+def test_code_tabs_show_the_code_behind_their_figures(quick_site):
+    assert code_tab_problems(quick_site) == []
+
+
+def test_no_snippet_line_survives_in_the_site(quick_site):
+    import html as html_module
+
+    for path in quick_site.rglob("*.html"):
+        text = html_module.unescape(path.read_text())
+        assert not re.search(r"--\s*8\s*<|8 <", text), f"{path}: a snippet line was not included"
+
+
+def test_code_tab_check_fails_on_a_broken_tab_and_passes_on_a_real_one(tmp_path):
+    """The check above, on two one-page sites: the mangled snippet line of fdeb0ef, and a
+    tab that shows the real train and render functions of circles.hidden."""
+    import inspect
+
+    job = all_jobs()["circles.hidden"]
+    trainer = all_jobs()[job.trained_by or job.name]
+
+    def site_with(code: str):
+        import html as html_module
+
+        site = tmp_path / f"site{len(list(tmp_path.iterdir()))}"
+        (site / "page").mkdir(parents=True)
+        (site / "page" / "index.html").write_text(
+            '<html><body><article><div class="tabbed-set tabbed-alternate">'
+            '<input id="a" type="radio"><input id="b" type="radio">'
+            '<div class="tabbed-labels"><label for="a">Figure</label><label for="b">Code</label>'
+            '</div><div class="tabbed-content"><div class="tabbed-block">'
+            '<figure class="mx-figure" id="fig-circles-hidden-hidden"><img alt="x"></figure>'
+            '</div><div class="tabbed-block"><div class="highlight"><pre><span></span><code>'
+            f"{html_module.escape(code)}</code></pre></div></div></div></div></article></body></html>"
+        )
+        return site
+
+    # the mangled line is valid Python (-(-8) < -(-"...")), but defines nothing
+    mangled = site_with('--8 < --"figures_src/chapters/bend.py:circles-train"')
+    assert len(code_tab_problems(mangled)) == 2
+    assert any("not Python" in p for p in code_tab_problems(site_with("def f(:")))
+    half = site_with(inspect.getsource(job.render))
+    assert [p for p in code_tab_problems(half) if "train function" in p]
+    whole = site_with(inspect.getsource(trainer.train) + "\n\n" + inspect.getsource(job.render))
+    assert code_tab_problems(whole) == []
+
+
+def is_try_it(node: Node) -> bool:
+    """A "Try it" box: an admonition or collapsible whose title starts with "Try it"."""
+    if not ({"admonition"} & node.classes or node.tag == "details"):
+        return False
+    title = next(
+        (n for n in node.iter() if n.tag == "summary" or "admonition-title" in n.classes), None
+    )
+    return title is not None and title.text().strip().startswith("Try it")
+
+
+def reader_text(site, page: str) -> str:
+    """What a reader of ``page`` reads: its article's prose and alt texts, without the code
+    blocks, the "Try it" boxes and the sections headed "Try it"."""
+    body = article(site, page)
+    kept: list[Node | str] = []
+    skipping = None  # the heading level of a "Try it" section being left out
+    for child in body.children:
+        if isinstance(child, Node) and re.fullmatch(r"h[1-6]", child.tag):
+            level = int(child.tag[1])
+            if skipping and level <= skipping:
+                skipping = None
+            if child.text().strip().startswith("Try it"):
+                skipping = level
+        if not skipping:
+            kept.append(child)
+    holder = Node("div", {})
+    holder.children = kept
+    return holder.text(skip=lambda n: n.tag == "pre" or is_try_it(n) or "headerlink" in n.classes)
+
+
+INTERNAL_NAMES = re.compile(r"\b(?:second )?seed (?:post|blog)|\boriginal post", re.I)
+BUILD_WORDS = re.compile(r"\bjobs?\b|\bthis build\b|\bmax_seeds\b|tests/test_|SHA-256", re.I)
+
+
+def test_no_page_uses_internal_names_for_the_posts(quick_site):
+    for page in built_pages(quick_site):
+        text = article(quick_site, page).text()
+        assert not INTERNAL_NAMES.findall(text), f"{page}: {INTERNAL_NAMES.findall(text)}"
+
+
+def test_build_vocabulary_stays_off_the_readers_path(quick_site):
+    """ "job", "this build", max_seeds, test files and SHA-256 belong to the people who rebuild
+    the site: the "Try it" parts and the page on how the site is built."""
+    found = {}
+    for page in built_pages(quick_site):
+        if page == "how-this-site-is-built":
+            continue
+        text = reader_text(quick_site, page)
+        hits = [text[max(m.start() - 30, 0) : m.end() + 30] for m in BUILD_WORDS.finditer(text)]
+        if hits:
+            found[page] = hits
+    assert found == {}
+
+
+def test_reader_text_leaves_out_try_it_and_code_only(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "index.html").write_text(
+        "<article><h1>T</h1><p>Prose about a job.</p><pre><code>job = 1</code></pre>"
+        '<div class="admonition example"><p class="admonition-title">Try it</p>'
+        "<p>Set max_seeds=1 in the job.</p></div>"
+        '<h2 id="try-it">Try it</h2><p>this build: tests/test_x.py</p><h2>Next</h2>'
+        "<p>SHA-256</p></article>"
+    )
+    text = reader_text(tmp_path, "p")
+    assert BUILD_WORDS.findall(text) == ["job", "SHA-256"]
+
+
+def test_glossary_has_every_term_in_order(quick_site):
+    glossary = article(quick_site, "glossary")
+    terms = [n for n in glossary.iter() if n.tag == "h3"]
+    ids = [n.attrs.get("id") for n in terms]
+    assert set(GLOSSARY_TERMS) <= set(ids), set(GLOSSARY_TERMS) - set(ids)
+    names = [n.text(skip=lambda c: "headerlink" in c.classes).strip().casefold() for n in terms]
+    assert names == sorted(names)
+    for term in terms:  # each entry says something
+        following = glossary.children[glossary.children.index(term) + 1]
+        assert isinstance(following, str) or following.tag == "p"
+
+
+def test_pages_link_the_glossary_and_the_sources(quick_site):
+    """The home page and every chapter credit their post by title (in the chapter's opening,
+    before its first section) and link Sources and the glossary; the links into the glossary
+    resolve (the link check holds every #fragment to an id)."""
+    home = parse_html((quick_site / "index.html").read_text())
+    hrefs = {n.attrs.get("href", "") for n in home.iter() if n.tag == "a"}
+    assert "sources/" in hrefs and "glossary/" in hrefs
+    assert any(h.startswith("glossary/#") for h in hrefs)
+    for chapter, title in POST_TITLES.items():
+        body = article(quick_site, chapter)
+        blocks = [n for n in body.children if isinstance(n, Node)]
+        h2 = next((i for i, n in enumerate(blocks) if n.tag == "h2"), len(blocks))
+        first = " ".join(
+            n.text() for n in blocks[:h2]
+        )  # the chapter's opening, before its sections
+        assert title in first, f"{chapter}: its first lines do not name {title}"
+        links = {n.attrs.get("href", "").split("#")[0] for n in body.iter() if n.tag == "a"}
+        assert "../sources/" in links, f"{chapter} does not link the Sources page"
+        assert any(h.startswith("../glossary/#") for h in links), f"{chapter}: no glossary link"
+    sources = article(quick_site, "sources").text()
+    credits = ["devson", "van der Maaten", "Tenenbaum", "Roweis", "Venna", "LeCun", "Xiao"]
+    credits += ["Olah", "Wattenberg", "PyTorch", "scikit-learn", "openTSNE", "Matplotlib"]
+    assert [c for c in credits if c not in sources] == []
+
+
+def test_snippet_lines_name_real_sections(repo_root):
+    """A Markdown formatter once turned every snippet line into '--8 < --"…"' (fdeb0ef):
+    each line of the pages that looks like a snippet must be one, naming a real section."""
+    line_rule = re.compile(r'\s*--8<-- "(?P<path>[^":]+):(?P<section>[\w-]+)"')
+    for page in sorted((repo_root / "docs").glob("*.md")):
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            if not re.search(r"8\s*<", line):
+                continue
+            where = f"{page.name}:{number}: {line.strip()}"
+            match = line_rule.fullmatch(line)
+            assert match, where
+            source = repo_root / match["path"]
+            assert source.is_file(), where
+            text = source.read_text()
+            for marker in ("start", "end"):
+                assert f"# --8<-- [{marker}:{match['section']}]" in text, where
+
+
+def test_every_figure_is_readable_at_the_width_the_page_shows_it(real_report):
+    """No text in any output smaller than 11 CSS px (points × dpi / 72, scaled to 690 px)."""
+    small = {
+        f"{name}/{output}": facts["min_text_px"]
+        for name, entry in real_report.items()
+        for output, facts in entry["media"].items()
+        if facts.get("min_text_px") is not None and facts["min_text_px"] < 11
+    }
+    assert small == {}
+
+
+def test_smallest_text_is_measured_as_the_page_shows_it():
+    """Through the engine's own path (encode_outputs draws the figure, then measures it):
+    tick labels count, and a figure wider than the 690 px column is scaled down."""
+    from figures_src.engine.media import encode_outputs
+    from figures_src.plotting import new_figure
+
+    def measured(width_in: float, tick_pt: float) -> float:
+        fig = new_figure(width_in, 3, dpi=100)
+        ax = fig.add_axes((0.15, 0.15, 0.8, 0.7))
+        ax.tick_params(labelsize=tick_pt)
+        ax.set_title("A title", fontsize=14)
+        return encode_outputs({"still": fig})[1]["still"]["min_text_px"]
+
+    assert measured(4, 6) < 11  # 6 pt at 100 dpi: 8.3 px
+    assert measured(4, 9) == 12.5  # 9 pt: 12.5 px in a 400 px figure
+    assert measured(13.8, 9) == 6.25  # 1,380 px wide: the page halves it
+
+
+def test_whole_chapter_links_reach_the_file(quick_site, repo_root):
+    from figures_src.engine.pages import source_link
+
+    html = (quick_site / "layers-bend-space" / "index.html").read_text()
+    assert 'The whole chapter: <a href="../source/figures_src/chapters/bend.py"' in html
+    copy = quick_site / "source" / "figures_src" / "chapters" / "bend.py"
+    assert copy.read_bytes() == (repo_root / "figures_src" / "chapters" / "bend.py").read_bytes()
+    path = "figures_src/chapters/bend.py"
+    assert source_link(path, "docs/a.md", repo_root, None) == f"[`{path}`](source/{path})"
+    assert source_link(path, "docs/x/a.md", repo_root, None) == f"[`{path}`](../source/{path})"
+    assert (
+        source_link(path, "docs/a.md", repo_root, "https://github.com/o/r/")
+        == f"[`{path}`](https://github.com/o/r/blob/main/{path})"
+    )
+
+
+def test_a_local_build_claims_no_address(quick_site, repo_root):
+    """Without SITE_URL no canonical link or sitemap entry points at a local server; the
+    published build (.github/workflows/pages.yml) sets SITE_URL, and mkdocs.yml uses it."""
+    import os
+    import sys
+
+    if "SITE_URL" not in os.environ:
+        for path in [*quick_site.rglob("*.html"), quick_site / "sitemap.xml"]:
+            text = path.read_text()
+            assert "127.0.0.1" not in text and "localhost" not in text, path
+    workflow = (repo_root / ".github" / "workflows" / "pages.yml").read_text()
+    assert re.search(r"SITE_URL: \$\{\{ steps\.pages\.outputs\.base_url \}\}/", workflow)
+    code = "from mkdocs.config import load_config; print(load_config('mkdocs.yml').site_url)"
+    env = dict(os.environ, SITE_URL="https://example.org/manifolds/")
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, env=env
+    )
+    assert done.stdout.strip() == "https://example.org/manifolds/", done.stderr[-1000:]
+
+
+def test_link_check_holds_glossary_anchors(tmp_path):
+    from benchmarks.linkcheck import check_links
+
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "index.html").write_text('<h3 id="dense-layer">Dense layer</h3>')
+    (tmp_path / "index.html").write_text(
+        '<a href="glossary/#dense-layer">ok</a><a href="glossary/#dense-layers">typo</a>'
+    )
+    broken, _ = check_links(tmp_path)
+    assert broken == ["/index.html -> glossary/#dense-layers: no element with id 'dense-layers'"]
+
+
+def test_home_page_summary_of_chapter_3_holds(real_report):
+    """The home page says that ReLU does as well as LeakyReLU, and that on Gaussian noise an
+    MSE loss ends closer to the noise floor than an L1 loss."""
+    activations = real_report["regression.activations"]["metrics"]
+    losses = real_report["regression.losses"]["metrics"]
+    gap = abs(activations["val_mae_relu"] - activations["val_mae_leaky_relu"])
+    assert gap <= 0.02 * activations["val_mae_leaky_relu"]
+    assert losses["noise_floor_mae"] < losses["val_mae_mse"] < losses["val_mae_l1"]

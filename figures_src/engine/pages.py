@@ -9,7 +9,8 @@ Two kinds of placeholder appear in ``docs/*.md``:
     one of a job's outputs, as a captioned figure; an animation becomes a player.
 
 ``{{ source figures_src/chapters/bend.py }}``
-    a link to that file in the repository (``repo_url`` in mkdocs.yml).
+    a link to that file: in the repository when ``repo_url`` is set in mkdocs.yml, otherwise
+    to a copy that the site serves under ``source/``.
 
 ``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself.
 Any placeholder that names something the build did not make is an error.
@@ -158,13 +159,29 @@ def versions_table(versions: Mapping[str, Mapping[str, str]]) -> str:
     return "\n".join(rows)
 
 
+SOURCE_DIR = "source"  # where the site serves its copies of repository files
+
+
+def source_copy(path: str) -> str:
+    """Where the site serves its own copy of repository file ``path``, under ``docs/``."""
+    return f"{SOURCE_DIR}/{path}"
+
+
 def source_link(path: str, where: str, root: Path, repo_url: str | None) -> str:
-    """A link to a file of the repository (plain code text when no repo_url is set)."""
+    """A Markdown link to a file of the repository: the file on ``repo_url`` when one is set,
+    otherwise the copy the site serves (see :func:`source_copy`), relative to the page
+    ``where`` (``docs/<page>.md``) so that MkDocs checks it and rewrites it for the page's URL."""
     if not (root / path).is_file():
         raise PageError(f"{where}: {{{{ source {path} }}}} names no file of the repository")
-    if not repo_url:
-        return f"`{path}`"
-    return f"[`{path}`]({repo_url.rstrip('/')}/blob/main/{path})"
+    if repo_url:
+        return f"[`{path}`]({repo_url.rstrip('/')}/blob/main/{path})"
+    folders = len(PurePosixPath(where).parts) - 2  # docs/a/b.md sits one folder down
+    return f"[`{path}`]({'../' * max(folders, 0)}{source_copy(path)})"
+
+
+def source_paths(text: str) -> list[str]:
+    """The repository files a page links with ``{{ source path }}``."""
+    return [m["path"] for m in SOURCE.finditer(text)]
 
 
 def fill_page(

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from figures_src.engine import keys
 from figures_src.engine.config import Settings
-from figures_src.engine.pages import FIGURES_DIR, fill_page, page_url_depth
+from figures_src.engine.pages import (
+    FIGURES_DIR,
+    fill_page,
+    page_url_depth,
+    source_copy,
+    source_paths,
+)
 from figures_src.engine.runner import JobResult, build, report_entry
 
 SITE_LIBRARIES = (
@@ -50,12 +56,14 @@ def generate(
     use_directory_urls: bool = True,
     repo_url: str | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Build the figures, then yield every figure file and every page that has placeholders."""
+    """Build the figures, then yield every figure file, every page that has placeholders and,
+    without a ``repo_url`` to link to, a copy of each repository file the pages link."""
     results = build(settings)
     files = figure_files(results, settings.root)
     yield from files.items()
     by_name = {r.name: report_entry(r) for r in results}
     made_with = versions(docs_dir)
+    linked: set[str] = set()
     for page in sorted(docs_dir.rglob("*.md")):
         rel = page.relative_to(docs_dir).as_posix()
         text = page.read_text(encoding="utf-8")
@@ -65,3 +73,7 @@ def generate(
         where = f"docs/{rel}"
         filled = fill_page(text, where, by_name, files, depth, made_with, settings.root, repo_url)
         yield rel, filled.encode("utf-8")
+        linked.update(source_paths(text))
+    if not repo_url:
+        for path in sorted(linked):
+            yield source_copy(path), (settings.root / path).read_bytes()
