@@ -488,6 +488,9 @@ def network(run, x) -> np.ndarray:
 
 
 # --8<-- [start:activations-render]
+FLAT_SHADE = "#e8e8e8"
+
+
 def render_activations(run, style):
     """Small multiples: each activation's final fit, validation MAE and off units."""
     p, m = run.params, run.metrics
@@ -502,6 +505,15 @@ def render_activations(run, style):
         row, col = divmod(i, 2)
         ax = data_axes(fig, (0.08 + 0.47 * col, 0.56 - 0.46 * row, 0.42, 0.34), run, p, 2000)
         ax.plot(run.grid, getattr(run, f"curve_{name}"), color=FIT, lw=1.6)
+        # Shade where the fit is flat at either end of the range.
+        left, right = m[f"flat_left_{name}"], m[f"flat_right_{name}"]
+        top = ax.get_ylim()[1]
+        if left > 0:
+            ax.axvspan(-p.x_range, -p.x_range + left, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.text(-p.x_range + 0.05, top, "flat", ha="left", va="top")
+        if right > 0:
+            ax.axvspan(p.x_range - right, p.x_range, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.text(p.x_range - 0.05, top, "flat", ha="right", va="top")
         off = "saturated" if name in ("sigmoid", "tanh") else "off"
         ax.set_title(
             f"{titles[name]}: validation MAE {m[f'val_mae_{name}']:.1f}\n"
