@@ -429,7 +429,7 @@ def draw_pieces(run):
     shown = (run.kink_x > x0) & (run.kink_x < x1)
     xs = np.concatenate([[x0], run.kink_x[shown], [x1]])
     ys = network(run, xs)
-    pad = 0.35 * (ys.max() - ys.min())
+    pad = max(0.35 * (ys.max() - ys.min()), 5.0)  # some room even for a single piece
     y0, y1 = ys.min() - pad, ys.max() + pad
     left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=INK, lw=1.2))
 
