@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import torch
-from matplotlib.patches import Rectangle
+from matplotlib.patches import ConnectionPatch, Rectangle
 from torch import nn
 
 from figures_src import datasets
@@ -52,9 +52,10 @@ def split(p):
 
 
 def fit_curve(p, activation: str = "leaky_relu", loss: str = "l1") -> dict:
-    """Train one network; returns per epoch its validation MAE, its prediction on a grid
-    (epoch 0 is before training) and its training loss (the mean over the epoch's batches,
-    in the data's units), then the trained model and the data."""
+    """Train one network; returns per epoch its validation MAE, its prediction on a grid,
+    its training loss (the mean over the epoch's batches, in the data's units) and which
+    hidden units are off on every training point (epoch 0 is before training); then the
+    trained model and the data."""
     (x_train, y_train), (x_val, y_val) = split(p)
     grid = np.linspace(-p.x_range, p.x_range, p.grid, dtype=np.float32)
 
@@ -68,11 +69,12 @@ def fit_curve(p, activation: str = "leaky_relu", loss: str = "l1") -> dict:
 
     torch.manual_seed(p.seed)
     model = curve_net(p.width, p.depth, activation)
-    history = {"val_mae": [], "curves": [], "train_loss": [np.nan]}
+    history = {"val_mae": [], "curves": [], "off": [], "train_loss": [np.nan]}
 
     def snapshot():
         history["val_mae"].append(np.abs(outputs(model, x_val) - y_val).mean())
         history["curves"].append(outputs(model, grid))
+        history["off"].append(off_units(model, x_train, p.x_range, activation))
 
     # Adam at lr for `epochs`, then a fresh Adam at the smaller final_lr to settle.
     snapshot()
@@ -84,7 +86,8 @@ def fit_curve(p, activation: str = "leaky_relu", loss: str = "l1") -> dict:
         ):
             history["train_loss"].append(batch_loss * unit)
             snapshot()
-    run = {k: np.array(v, dtype=np.float32) for k, v in history.items()}
+    run = {k: np.array(v, dtype=np.float32) for k, v in history.items() if k != "off"}
+    run["off"] = np.array(history["off"])  # (snapshots, depth, width), True where off
     run["train_mae"] = np.abs(outputs(model, x_train) - y_train).mean()
     return dict(
         run, grid=grid, model=model, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val
@@ -96,33 +99,88 @@ def noise_floor_mae(noise_std: float) -> float:
     return noise_std * math.sqrt(2 / math.pi)
 
 
+# Pieces shorter than this in x are too short to see in a figure of the whole range.
+SHORT_PIECE = 0.01
+
+
+def train_fit(p):
+    """The main run: LeakyReLU(0.2), L1 loss, Adam; then its kinks and straight pieces."""
+    run = fit_curve(p)
+    model = run.pop("model")
+    layers = layers_in_data_units(model, p.x_range, p.y_scale)
+    where, layer, piece_slopes = kinks(layers, -p.x_range, p.x_range)
+    x_val, y_val = run["x_val"], run["y_val"]
+    arrays = dict(
+        run,
+        kink_x=where,
+        kink_layer=layer,
+        piece_slopes=piece_slopes,
+        **{f"weight{i}": w for i, (w, _) in enumerate(layers)},
+        **{f"bias{i}": b for i, (_, b) in enumerate(layers)},
+    )
+    true_val = datasets.regression_target(x_val.astype(np.float64))
+    piece_lengths = np.diff([-p.x_range, *where, p.x_range])
+    metrics = {
+        "train_mae": float(run["train_mae"]),
+        "val_mae": float(run["val_mae"][-1]),
+        "noise_floor_mae": noise_floor_mae(p.noise_std),
+        "true_function_val_mae": float(np.abs(true_val - y_val).mean()),
+        "linear_pieces": len(piece_slopes),
+        "short_pieces": int((piece_lengths < SHORT_PIECE).sum()),
+        "short_piece": SHORT_PIECE,
+        "kinks": len(where),
+        **{f"kinks_layer{d}": int((layer == d).sum()) for d in range(1, p.depth + 1)},
+        "zoom_kinks": int(((where > p.zoom_from) & (where < p.zoom_to)).sum()),
+        "hidden_units": p.width * p.depth,
+        "total_epochs": p.epochs + p.final_epochs,
+        "n_train": len(run["x_train"]),
+        "n_val": len(x_val),
+    }
+    return arrays, metrics
+
+
 # --8<-- [end:fit-train]
 
 # %% [markdown]
-# ## Dead units: never switched on for any data point
+# ## Units that are off on every data point
 
 # --8<-- [start:dead-units]
 # Below this share of its steepest slope, a sigmoid or tanh unit is saturated: flat.
 SATURATED = 0.01
 
 
-def dead_units(model: nn.Sequential, x: np.ndarray, x_range: float, activation: str) -> int:
-    """Hidden units that are off on every point of ``x``: ReLU-like units whose input is
-    never above zero, sigmoid and tanh units that are saturated on every point."""
-    dead = 0
+def off_units(model: nn.Sequential, x: np.ndarray, x_range: float, activation: str):
+    """A (depth, width) array, True for each hidden unit that is off on every point of
+    ``x``: a ReLU-like unit whose input is never above zero, a sigmoid or tanh unit that is
+    saturated on every point. For ReLU, such a unit is dead: its output and gradient are 0."""
+    off = []
     h = tensor(x[:, None] / x_range)
     with torch.no_grad():
         for layer, act in zip(model[:-1:2], model[1::2], strict=True):
             z = layer(h)
             h = act(z)
             if activation == "sigmoid":
-                off = h * (1 - h) / 0.25 < SATURATED  # slope relative to its peak
+                flat = h * (1 - h) / 0.25 < SATURATED  # slope relative to its peak
             elif activation == "tanh":
-                off = 1 - h**2 < SATURATED
+                flat = 1 - h**2 < SATURATED
             else:
-                off = z <= 0
-            dead += int(off.all(dim=0).sum())
-    return dead
+                flat = z <= 0
+            off.append(flat.all(dim=0).numpy())
+    return np.stack(off)
+
+
+def revived_units(off: np.ndarray) -> np.ndarray:
+    """Per hidden layer, the units that were off on every training point after some epoch
+    and are on again at the end; ``off`` is (snapshots, depth, width), epoch 0 first."""
+    return (off[1:].any(axis=0) & ~off[-1]).sum(axis=1)
+
+
+def flat_ends(grid: np.ndarray, curve: np.ndarray) -> tuple[float, float]:
+    """How far in from the left and from the right end the curve stays flat: its slope
+    under 1 % of its steepest."""
+    slope = np.abs(np.gradient(curve.astype(np.float64), grid))
+    steep = np.flatnonzero(slope >= 0.01 * slope.max())
+    return float(grid[steep[0]] - grid[0]), float(grid[-1] - grid[steep[-1]])
 
 
 # --8<-- [end:dead-units]
@@ -135,8 +193,10 @@ def dead_units(model: nn.Sequential, x: np.ndarray, x_range: float, activation: 
 def layers_in_data_units(model: nn.Sequential, x_range: float, y_scale: float):
     """The Linear layers' (weight, bias) in float64, with the input and output scaling
     folded in: the network as a function of x itself, returning y itself."""
-    layers = [(m.weight.double().detach().numpy(), m.bias.double().detach().numpy())
-              for m in model if isinstance(m, nn.Linear)]  # fmt: skip
+    layers = []
+    for m in model:
+        if isinstance(m, nn.Linear):
+            layers.append((m.weight.double().detach().numpy(), m.bias.double().detach().numpy()))
     (w, b), (w_out, b_out) = layers[0], layers[-1]
     layers[0], layers[-1] = (w / x_range, b), (w_out * y_scale, b_out * y_scale)
     return layers
@@ -178,60 +238,40 @@ def kinks(layers, lo: float, hi: float, rtol: float = 1e-9):
 # --8<-- [end:kinks]
 
 
-# Pieces shorter than this in x are too short to see in a figure of the whole range.
-SHORT_PIECE = 0.01
+# %% [markdown]
+# ## The same network with other activations and another loss
 
 
-def train_fit(p):
-    """The main run: LeakyReLU(0.2), L1 loss, Adam; its kinks and linear pieces."""
-    run = fit_curve(p)
-    model = run.pop("model")
-    layers = layers_in_data_units(model, p.x_range, p.y_scale)
-    where, layer, piece_slopes = kinks(layers, -p.x_range, p.x_range)
-    x_val, y_val = run["x_val"], run["y_val"]
-    arrays = dict(
-        run,
-        kink_x=where,
-        kink_layer=layer,
-        piece_slopes=piece_slopes,
-        **{f"weight{i}": w for i, (w, _) in enumerate(layers)},
-        **{f"bias{i}": b for i, (_, b) in enumerate(layers)},
-    )
-    metrics = {
-        "train_mae": float(run["train_mae"]),
-        "val_mae": float(run["val_mae"][-1]),
-        "noise_floor_mae": noise_floor_mae(p.noise_std),
-        "true_function_val_mae": float(
-            np.abs(datasets.regression_target(x_val.astype(np.float64)) - y_val).mean()
-        ),
-        "linear_pieces": len(piece_slopes),
-        "short_pieces": int((np.diff([-p.x_range, *where, p.x_range]) < SHORT_PIECE).sum()),
-        "short_piece": SHORT_PIECE,
-        "kinks": len(where),
-        **{f"kinks_layer{d}": int((layer == d).sum()) for d in range(1, p.depth + 1)},
-        "dead_units": dead_units(model, run["x_train"], p.x_range, "leaky_relu"),
-        "hidden_units": p.width * p.depth,
-        "total_epochs": p.epochs + p.final_epochs,
-        "n_train": len(run["x_train"]),
-        "n_val": len(x_val),
-    }
-    return arrays, metrics
-
-
-# --8<-- [start:comparisons]
+# --8<-- [start:activations-train]
 def train_activations(p):
-    """The same network, data and training with each activation in turn."""
+    """The same network, data and training with each activation in turn: the fit, which
+    units end off (and which came back), and how far in from each end the fit is flat."""
     arrays, metrics = {}, {"hidden_units": p.width * p.depth}
     for name in ACTIVATIONS:
         run = fit_curve(p, activation=name)
         arrays[f"curve_{name}"] = run["curves"][-1]
         arrays[f"val_mae_{name}"] = run["val_mae"]
         metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
-        metrics[f"dead_units_{name}"] = dead_units(run["model"], run["x_train"], p.x_range, name)
+        off_at_end, revived = run["off"][-1], revived_units(run["off"])
+        metrics[f"dead_units_{name}"] = int(off_at_end.sum())
+        metrics[f"revived_{name}"] = int(revived.sum())
+        for d in range(1, p.depth + 1):
+            metrics[f"dead_units_{name}_layer{d}"] = int(off_at_end[d - 1].sum())
+            metrics[f"revived_{name}_layer{d}"] = int(revived[d - 1])
+        left, right = flat_ends(run["grid"], run["curves"][-1])
+        metrics[f"flat_left_{name}"], metrics[f"flat_right_{name}"] = left, right
+        # The units that are off (saturated) on every training point of the flat left end.
+        tail = run["x_train"] < -p.x_range + left
+        off_in_tail = off_units(run["model"], run["x_train"][tail], p.x_range, name)
+        metrics[f"off_in_flat_left_{name}"] = int(off_in_tail.sum()) if tail.any() else 0
     arrays.update(grid=run["grid"], x_train=run["x_train"], y_train=run["y_train"])
     return arrays, metrics
 
 
+# --8<-- [end:activations-train]
+
+
+# --8<-- [start:losses-train]
 def train_losses(p):
     """The same LeakyReLU network trained with L1 loss and with MSE."""
     arrays, metrics = {}, {"noise_floor_mae": noise_floor_mae(p.noise_std)}
@@ -245,17 +285,20 @@ def train_losses(p):
     return arrays, metrics
 
 
-# --8<-- [end:comparisons]
+# --8<-- [end:losses-train]
 
 
 # %% [markdown]
 # ## Figures
 
+# --8<-- [start:fit-render]
+DATA_GREY = "#b4b4b4"
+
 
 def data_axes(fig, rect, run, p, points: int | None = None):
     """Axes holding the training data in grey, with fixed limits; returns the axes."""
     ax = fig.add_axes(rect)
-    ax.scatter(run.x_train[:points], run.y_train[:points], s=3, color="#b4b4b4", linewidths=0)
+    ax.scatter(run.x_train[:points], run.y_train[:points], s=3, color=DATA_GREY, linewidths=0)
     ax.set_xlim(-p.x_range, p.x_range)
     ax.set_ylim(*np.percentile(run.y_train, [0.2, 99.8]) * 1.12)
     ax.set_xlabel("x")
@@ -264,7 +307,7 @@ def data_axes(fig, rect, run, p, points: int | None = None):
 
 
 def true_curve(ax, grid, **kwargs):
-    """The noiseless function as a thin line; returns the line."""
+    """The noiseless function as a thin black line; returns the line."""
     grid = np.asarray(grid, dtype=np.float64)
     return ax.plot(grid, datasets.regression_target(grid), color=INK, lw=1, **kwargs)
 
@@ -276,8 +319,8 @@ def mae_axes(fig, p, noise_floor: float, ylabel: str):
     ax.set_xlim(0, last)
     ax.set_ylim(noise_floor - 6, 60)
     ax.axhline(noise_floor, color=INK, ls="--", lw=1)
-    ax.text(last, noise_floor - 1.0, f"noise floor σ·√(2/π) = {noise_floor:.2f}",
-            ha="right", va="top", fontsize=10)  # fmt: skip
+    floor_label = f"noise floor σ·√(2/π) = {noise_floor:.2f}"
+    ax.text(last, noise_floor - 1.0, floor_label, ha="right", va="top", fontsize=10)
     ax.axvline(p.epochs, color=MUTED, ls=":", lw=1)
     ax.text(p.epochs, 45, f"lr {p.lr:g} → {p.final_lr:g}  ", fontsize=10, color=MUTED, ha="right")
     ax.set_xlabel("epoch")
@@ -291,35 +334,6 @@ def frame_epochs(total: int, frames: int) -> list[int]:
     return sorted(set(np.round(t * total).astype(int).tolist()))
 
 
-def draw_architecture(p):
-    """The network as columns of units: a few drawn per hidden layer, the rest elided."""
-    fig = new_figure(8, 3.4)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(-0.6, p.depth + 1.6)
-    ax.set_ylim(-2.3, 9.2)
-    ax.axis("off")
-    sizes = " → ".join(["1", *[str(p.width)] * p.depth, "1"])
-    ax.text(-0.5, 8.9, f"{sizes}   (6 of the {p.width} units of each hidden layer drawn)",
-            fontsize=11, color=INK, va="top")  # fmt: skip
-    columns = [[3.75]] + [[0.5, 1.5, 2.5, 5.0, 6.0, 7.0]] * p.depth + [[3.75]]
-    for i, (left, right) in enumerate(zip(columns[:-1], columns[1:], strict=True)):
-        for y0 in left:
-            for y1 in right:
-                ax.plot([i, i + 1], [y0, y1], color="#cfcfcf", lw=0.6, zorder=1)
-    for i, ys in enumerate(columns):
-        hidden = 0 < i <= p.depth
-        color = CLASS_COLORS[0] if hidden else INK
-        ax.scatter([i] * len(ys), ys, s=170, color="white", edgecolors=color, lw=1.6, zorder=2)
-        if hidden:
-            ax.text(i, 3.75, "⋮", ha="center", va="center", fontsize=16, color=color)
-            label = f"Dense {p.width}\nLeakyReLU({LEAKY_SLOPE:g})"
-        else:
-            label = f"input\nx ÷ {p.x_range:g}" if i == 0 else f"output\n× {p.y_scale:g} = ŷ"
-        ax.text(i, -0.3, label, ha="center", va="top", fontsize=10, color=INK)
-    return fig
-
-
-# --8<-- [start:fit-render]
 def render_fit(run, style):
     """The data; the fit over training (animated); the loss curves; the network; the kinks."""
     p, m = run.params, run.metrics
@@ -328,14 +342,14 @@ def render_fit(run, style):
     fig = new_figure(8, 4.5)
     ax = data_axes(fig, (0.1, 0.12, 0.86, 0.8), run, p)
     true_curve(ax, run.grid, label="true function")
-    ax.scatter([], [], s=12, color="#b4b4b4", label=f"{len(run.x_train):,} training points")
+    ax.scatter([], [], s=12, color=DATA_GREY, label=f"{len(run.x_train):,} training points")
     ax.legend(loc="upper left", fontsize=10, markerscale=1.5)
     figures["data"] = fig
 
     fig = new_figure(8, 4.5)
     ax = data_axes(fig, (0.1, 0.12, 0.86, 0.76), run, p)
     (line,) = ax.plot(run.grid, run.curves[0], color=FIT, lw=2)
-    status = fig.text(0.1, 0.92, "", fontsize=11, color=INK)
+    status = fig.text(0.1, 0.92, "", fontsize=11)
 
     def update(epoch: int) -> str:
         line.set_ydata(run.curves[epoch])
@@ -358,55 +372,105 @@ def render_fit(run, style):
     figures["loss"] = fig
 
     figures["architecture"] = draw_architecture(p)
-    figures["pieces"] = draw_pieces(run, style)
+    figures["pieces"] = draw_pieces(run)
     return figures
 
 
 # --8<-- [end:fit-render]
 
 
-# Kinks are coloured by the layer that makes them: any class colour but the red's neighbours.
+# --8<-- [start:architecture-render]
+def draw_architecture(p):
+    """The network as columns of units: a few drawn per hidden layer, the rest elided."""
+    fig = new_figure(8, 3.4)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-0.6, p.depth + 1.6)
+    ax.set_ylim(-2.3, 9.2)
+    ax.axis("off")
+    sizes = " → ".join(["1", *[str(p.width)] * p.depth, "1"])
+    title = f"{sizes}   (6 of the {p.width} units of each hidden layer drawn)"
+    ax.text(-0.5, 8.9, title, fontsize=11, va="top")
+    columns = [[3.75]] + [[0.5, 1.5, 2.5, 5.0, 6.0, 7.0]] * p.depth + [[3.75]]
+    for i, (left, right) in enumerate(zip(columns[:-1], columns[1:], strict=True)):
+        for y0 in left:
+            for y1 in right:
+                ax.plot([i, i + 1], [y0, y1], color="#cfcfcf", lw=0.6, zorder=1)
+    for i, ys in enumerate(columns):
+        hidden = 0 < i <= p.depth
+        color = CLASS_COLORS[0] if hidden else INK
+        ax.scatter([i] * len(ys), ys, s=170, color="white", edgecolors=color, lw=1.6, zorder=2)
+        if hidden:
+            ax.text(i, 3.75, "⋮", ha="center", va="center", fontsize=16, color=color)
+            label = f"Dense {p.width}\nLeakyReLU({LEAKY_SLOPE:g})"
+        else:
+            label = f"input\nx ÷ {p.x_range:g}" if i == 0 else f"output\n× {p.y_scale:g} = ŷ"
+        ax.text(i, -0.3, label, ha="center", va="top", fontsize=10)
+    return fig
+
+
+# --8<-- [end:architecture-render]
+
+
+# --8<-- [start:pieces-render]
+# Kinks are coloured by the layer that makes them, in colours far from the fit's vermilion.
 KINK_COLORS = (CLASS_COLORS[0], CLASS_COLORS[2], CLASS_COLORS[3], CLASS_COLORS[4])
 
 
-def draw_pieces(run, style):
-    """Left: the whole fit with the zoom window boxed. Right: the window, where the red
-    curve is drawn through its kinks only, and each kink is marked by its layer."""
+def draw_pieces(run):
+    """Left: the whole fit with the zoom window boxed. Right: the window, where the
+    vermilion curve is drawn through its kinks only, and each kink is marked by its layer."""
     p, m = run.params, run.metrics
-    fig = new_figure(9, 4.5)
-    left = data_axes(fig, (0.09, 0.13, 0.33, 0.72), run, p, points=1500)
+    fig = new_figure(8, 4.5)
+    left = data_axes(fig, (0.1, 0.13, 0.34, 0.72), run, p, points=1500)
     left.plot(run.grid, run.curves[-1], color=FIT, lw=1.5)
-    x0, x1 = style.zoom
-    inside = (run.x_train >= x0) & (run.x_train <= x1)
-    grid = np.linspace(x0, x1, 400)
-    y_true = datasets.regression_target(grid)
-    y0, y1 = y_true.min() - 45, y_true.max() + 45
-    left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=INK, lw=1.2))
     left.set_title("the whole fit", fontsize=11, loc="left")
 
-    ax = fig.add_axes((0.51, 0.13, 0.46, 0.72))
-    ax.scatter(run.x_train[inside], run.y_train[inside], s=6, color="#c4c4c4", linewidths=0)
-    true_curve(ax, grid, alpha=0.6)
+    x0, x1 = p.zoom_from, p.zoom_to
     shown = (run.kink_x > x0) & (run.kink_x < x1)
     xs = np.concatenate([[x0], run.kink_x[shown], [x1]])
-    ax.plot(xs, network(run, xs), color=FIT, lw=1.8)
+    ys = network(run, xs)
+    pad = max(0.35 * (ys.max() - ys.min()), 5.0)  # some room even for a single piece
+    y0, y1 = ys.min() - pad, ys.max() + pad
+    left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=INK, lw=1.2))
+
+    ax = fig.add_axes((0.55, 0.13, 0.42, 0.72))
+    inside = (run.x_train >= x0) & (run.x_train <= x1)
+    ax.scatter(run.x_train[inside], run.y_train[inside], s=8, color=DATA_GREY, linewidths=0)
+    true_curve(ax, np.linspace(x0, x1, 200), alpha=0.6)
+    ax.plot(xs, ys, color=FIT, lw=2)
     for d in range(1, p.depth + 1):
         mine = shown & (run.kink_layer == d)
         ax.scatter(
-            run.kink_x[mine], network(run, run.kink_x[mine]), s=34, zorder=3,
-            color=KINK_COLORS[(d - 1) % len(KINK_COLORS)], edgecolors="white", linewidths=0.6,
+            run.kink_x[mine],
+            network(run, run.kink_x[mine]),
+            s=40,
+            zorder=3,
+            color=KINK_COLORS[(d - 1) % len(KINK_COLORS)],
+            edgecolors="white",
+            linewidths=0.6,
             label=f"kink from layer {d} ({mine.sum()})",
-        )  # fmt: skip
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x")
-    ax.legend(loc="lower left", fontsize=10, ncol=1, handletextpad=0.2)
+    ax.legend(loc="lower left", fontsize=10, handletextpad=0.2)
     ax.set_title(f"zoom: x from {x0:g} to {x1:g}", fontsize=11, loc="left")
-    fig.text(
-        0.09, 0.93,
-        f"{m['linear_pieces']} straight pieces on [−{p.x_range:g}, {p.x_range:g}]",
-        fontsize=13, color=INK,
-    )  # fmt: skip
+    # Lines from the box to the zoomed panel, so the eye can follow the zoom.
+    for y_box, y_axes in ((y1, 1), (y0, 0)):
+        fig.add_artist(
+            ConnectionPatch(
+                xyA=(x1, y_box),
+                coordsA="data",
+                axesA=left,
+                xyB=(0, y_axes),
+                coordsB="axes fraction",
+                axesB=ax,
+                color=MUTED,
+                lw=0.8,
+            )
+        )
+    whole = f"{m['linear_pieces']} straight pieces on [−{p.x_range:g}, {p.x_range:g}]"
+    fig.text(0.1, 0.93, whole, fontsize=13)
     return fig
 
 
@@ -420,8 +484,15 @@ def network(run, x) -> np.ndarray:
     return (h @ getattr(run, f"weight{last}").T + getattr(run, f"bias{last}"))[:, 0]
 
 
+# --8<-- [end:pieces-render]
+
+
+# --8<-- [start:activations-render]
+FLAT_SHADE = "#e8e8e8"
+
+
 def render_activations(run, style):
-    """Small multiples: each activation's final fit, validation MAE and dead units."""
+    """Small multiples: each activation's final fit, validation MAE and off units."""
     p, m = run.params, run.metrics
     fig = new_figure(9, 6.2)
     titles = {
@@ -434,11 +505,22 @@ def render_activations(run, style):
         row, col = divmod(i, 2)
         ax = data_axes(fig, (0.08 + 0.47 * col, 0.56 - 0.46 * row, 0.42, 0.34), run, p, 2000)
         ax.plot(run.grid, getattr(run, f"curve_{name}"), color=FIT, lw=1.6)
+        # Shade where the fit is flat at either end of the range.
+        left, right = m[f"flat_left_{name}"], m[f"flat_right_{name}"]
+        top = ax.get_ylim()[1]
+        if left > 0:
+            ax.axvspan(-p.x_range, -p.x_range + left, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.text(-p.x_range + 0.05, top, "flat", ha="left", va="top")
+        if right > 0:
+            ax.axvspan(p.x_range - right, p.x_range, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.text(p.x_range - 0.05, top, "flat", ha="right", va="top")
+        off = "saturated" if name in ("sigmoid", "tanh") else "off"
         ax.set_title(
-            f"{titles[name]}\nval MAE {m[f'val_mae_{name}']:.1f}, "
-            f"dead units {m[f'dead_units_{name}']} of {m['hidden_units']}",
-            fontsize=11, loc="left",
-        )  # fmt: skip
+            f"{titles[name]}: validation MAE {m[f'val_mae_{name}']:.1f}\n"
+            f"{m[f'dead_units_{name}']} of {m['hidden_units']} units {off} on every point",
+            fontsize=11,
+            loc="left",
+        )
         if row == 0:
             ax.set_xlabel("")
         if col == 1:
@@ -446,6 +528,10 @@ def render_activations(run, style):
     return {"activations": fig}
 
 
+# --8<-- [end:activations-render]
+
+
+# --8<-- [start:losses-render]
 def render_losses(run, style):
     """Validation MAE per epoch for L1 and MSE, against the noise floor."""
     p, m = run.params, run.metrics
@@ -456,6 +542,9 @@ def render_losses(run, style):
         ax.plot(values, color=color, lw=1.6, label=f"trained with {label}: {values[-1]:.2f}")
     ax.legend(loc="upper right", fontsize=10)
     return {"losses": fig}
+
+
+# --8<-- [end:losses-render]
 
 
 # %% [markdown]
@@ -483,9 +572,9 @@ job(
     "regression.fit",
     train=train_fit,
     render=render_fit,
-    params=PARAMS,
+    params=dict(PARAMS, zoom_from=2.15, zoom_to=2.33),
     quick=QUICK,
-    style=dict(fps=8, frames=60, zoom=(1.9, 2.9)),
+    style=dict(fps=8, frames=60),
 )
 job(
     "regression.activations",
