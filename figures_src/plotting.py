@@ -22,7 +22,7 @@ TEN_COLORS = (
 )  # fmt: skip
 INK = "#222222"
 MUTED = "#8a8a8a"
-FIT = "#D55E00"  # a fitted curve: the palette's vermilion, "red" in the prose
+FIT = "#D55E00"  # a fitted curve: the palette's vermilion (say "vermilion" in the prose)
 
 # Probability of class 1, from a pale class-0 colour through white to a pale class-1 colour:
 # pale, so that the data points drawn on top keep their full colour.
