@@ -572,7 +572,15 @@ def render_spiral(run, style):
         ax.set_yticks([])
         dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
-    class_legend(fig, SPIRAL_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.995), ncols=3)
+    class_legend(
+        fig,
+        SPIRAL_NAMES,
+        loc="upper right",
+        bbox_to_anchor=(0.99, 0.995),
+        ncols=3,
+        columnspacing=0.9,
+        handletextpad=0.1,
+    )
 
     def update(frame: int) -> str:
         image.set_data(region_colors(run.prob[frame].astype(np.float32)))
