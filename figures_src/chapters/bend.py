@@ -3,8 +3,9 @@
 Each layer is a linear map followed by a bend (ReLU or tanh). We keep a snapshot of the
 network after every epoch and watch three things: the last hidden layer's representation,
 the decision regions in the input plane, and a grid of the plane carried through the
-layers one step at a time. Last, a width experiment after Chris Olah: with layers only two
-units wide, no amount of training pulls the disc out of the ring.
+layers one step at a time. Last, a width experiment after Chris Olah: layers only two
+units wide are one-to-one maps of the plane, which cannot carry the inner ring out of the
+region the outer ring encloses; layers three units wide can.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from contourpy import contour_generator
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm
 from torch import nn
@@ -36,6 +38,7 @@ from figures_src.plotting import (
 # ## Shared by every network here: snapshots of the parameters, replayed later
 
 
+# --8<-- [start:snapshots]
 def snapshot_states(model: nn.Module, train) -> list[dict[str, torch.Tensor]]:
     """The model's parameters before training and after every epoch of ``train``."""
     states = [{k: v.clone() for k, v in model.state_dict().items()}]
@@ -65,11 +68,13 @@ def alive_units(hidden: np.ndarray, min_share: float) -> int:
     return int(((hidden > 1e-6).mean(axis=0) >= min_share).sum())
 
 
-# %% [markdown]
-# ## Circles: data, model, training with snapshots
+# --8<-- [end:snapshots]
 
-# --8<-- [start:circles-train]
-CIRCLE_NAMES = ("outer ring", "inner disc")
+# %% [markdown]
+# ## Circles: data, model, and a search for a seed whose bottleneck stays alive
+
+# --8<-- [start:circles-model]
+CIRCLE_NAMES = ("outer ring", "inner ring")
 
 
 class BottleneckNet(nn.Module):
@@ -91,10 +96,10 @@ class BottleneckNet(nn.Module):
 
 
 def first_healthy_seed(X, y, p):
-    """A narrow ReLU bottleneck often collapses: a unit goes dead and stays dead. So seeds
-    are tried in order from ``p.seed``, and the first network that keeps every bottleneck
-    unit alive (non-zero on at least ``p.alive_share`` of the points) and reaches
-    ``p.target`` accuracy is kept (the best one, if none does).
+    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are tried in
+    order from ``p.seed``, and the first network that keeps every bottleneck unit alive
+    (non-zero on at least ``p.alive_share`` of the points) and reaches ``p.target``
+    accuracy is kept (the best one, if none does).
     Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     tried = []
@@ -115,6 +120,19 @@ def first_healthy_seed(X, y, p):
     return seed, model, states, [t[0] for t in tried if t[2] != seed]
 
 
+# --8<-- [end:circles-model]
+
+# %% [markdown]
+# ## Circles: training with a snapshot per epoch
+
+
+# --8<-- [start:circles-train]
+def first_epoch_at(curve: np.ndarray, target: float) -> int:
+    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it never does."""
+    reached = np.flatnonzero(curve >= target)
+    return int(reached[0]) if len(reached) else -1
+
+
 def train_circles(p):
     """The circles network, from the first seed whose 2-unit layer stays alive."""
     X, y = datasets.circles(p.n_samples, p.noise)
@@ -125,6 +143,8 @@ def train_circles(p):
     grid = tensor(plane_grid(p.grid))
     hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
     logits = replay(model, states, lambda m: m(X_t).numpy())
+    with torch.no_grad():  # the first layer's output, as the second layer's weights see it
+        folded = model.layer2(torch.relu(model.layer1(X_t))) - model.layer2.bias
     arrays = {
         "X": X,
         "y": y,
@@ -144,7 +164,10 @@ def train_circles(p):
     }
     metrics = {
         "final_accuracy": float(arrays["accuracy"][-1]),
+        "first_epoch_at_target": first_epoch_at(arrays["accuracy"], p.target),
         "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
+        "input_linear_probe_accuracy": linear_probe_accuracy(X, y),
+        "folded_linear_probe_accuracy": linear_probe_accuracy(folded.numpy(), y),
         "final_loss": float(arrays["loss"][-1]),
         "seed_used": seed,
         "alive_hidden_units": alive_units(hidden[-1], p.alive_share),
@@ -170,7 +193,7 @@ def hidden_panel(ax, run):
     ax.set_xticks([])
     ax.set_yticks([])
     dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
-    (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--", label="output layer's boundary")
+    (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--")
     limits = smooth_limits(run.hidden)
 
     def show(epoch: int) -> None:
@@ -192,8 +215,8 @@ def render_hidden(run, style):
     """The 2-D hidden representation over the epochs, with the output layer's line."""
     fig = new_figure(6.4, 4.8)
     ax = fig.add_axes((0.12, 0.11, 0.84, 0.72))
-    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13, color=INK)
-    status = fig.text(0.12, 0.875, "", fontsize=11, color=INK)
+    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13)
+    status = fig.text(0.12, 0.875, "", fontsize=11)
     show, artists = hidden_panel(ax, run)
     class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.985))
 
@@ -217,7 +240,7 @@ PROBABILITY_LEVELS = BoundaryNorm(np.linspace(0, 1, 11), PROBABILITY_MAP.N)
 
 
 def probability_panel(ax, prob, X, y, extent: float = 1.5):
-    """P(inner disc) as filled bands over the input plane, with its 0.5 line; returns an
+    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns an
     updater ``show(frame)`` and the artists it changes."""
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
@@ -226,10 +249,8 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     ax.set_ylabel("x₂")
     # Coloured once for all frames (RGBA bytes), so a frame only copies its pixels.
     bands = PROBABILITY_MAP(PROBABILITY_LEVELS(prob.astype(np.float32)), bytes=True)
-    image = ax.imshow(
-        bands[0], extent=(-extent, extent, -extent, extent), origin="lower",
-        interpolation="nearest",
-    )  # fmt: skip
+    box = (-extent, extent, -extent, extent)
+    image = ax.imshow(bands[0], extent=box, origin="lower", interpolation="nearest")
     # Blitting draws the moving artists over the static figure: the points must be among
     # them, after the image, or the image would cover them.
     # Hard-edged points: anti-aliased edges over the bands would add hundreds of blended
@@ -246,17 +267,26 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     return show, [image, *dots, line]
 
 
+def probability_colorbar(fig, rect) -> None:
+    """The key to the bands: one colour per tenth of P(inner ring)."""
+    bar = fig.colorbar(ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP), cax=fig.add_axes(rect))
+    bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
+    bar.set_label("P(inner ring)")
+    bar.outline.set_visible(False)
+
+
 def render_two_views(run, style):
     """Input plane (left) and hidden layer (right), frame for frame."""
-    fig = new_figure(9.6, 4.8)
-    left = fig.add_axes((0.07, 0.11, 0.40, 0.70))
-    right = fig.add_axes((0.55, 0.11, 0.42, 0.70))
-    left.set_title("Input plane: P(inner disc)", fontsize=12, color=INK, loc="left")
-    right.set_title("Second hidden layer", fontsize=12, color=INK, loc="left")
-    status = fig.text(0.07, 0.93, "", fontsize=12, color=INK)
+    fig = new_figure(9.2, 4.8)
+    left = fig.add_axes((0.07, 0.11, 0.36, 0.70))
+    right = fig.add_axes((0.62, 0.11, 0.35, 0.70))
+    left.set_title("Input plane: P(inner ring)", loc="left")
+    right.set_title("Second hidden layer", loc="left")
+    status = fig.text(0.07, 0.93, "", fontsize=12)
     show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
+    probability_colorbar(fig, (0.445, 0.11, 0.012, 0.70))
     show_hidden, hidden_artists = hidden_panel(right, run)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=3)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
 
     def update(epoch: int) -> str:
         show_input(epoch)
@@ -278,43 +308,94 @@ def render_two_views(run, style):
 
 
 # --8<-- [start:grid-warp]
-def warp_stages(run, points: np.ndarray, view: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Where ``points`` sit after each step of the trained network, as 2-D coordinates.
+def flat_view(run) -> np.ndarray:
+    """Two orthonormal directions (2 x 16) spanning the plane that W₁ maps the input onto:
+    seen along them, layer 1's linear map shows its true stretch and shear."""
+    directions, _, _ = np.linalg.svd(run.W1, full_matrices=False)
+    return directions[:, :2].T
 
-    Layer 1 maps the plane into 16 dimensions; ``view`` (2 x 16) is the pair of directions
-    we look at them through. Then the view turns to layer 2's own weights W₂, which is the
-    2-D shadow that layer 2 actually receives.
-    """
-    z1 = points @ run.W1.T
-    folded = np.maximum(z1 + run.b1, 0)
+
+def layer2_view(run, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """W₂ split as R·Q. Q (2 x 16) has orthonormal rows spanning the two directions layer 2
+    reads, turned within their plane to be as close to ``start`` as possible; R (2 x 2) is
+    the linear map layer 2 then applies within that view."""
+    q, r = np.linalg.qr(run.W2.T)  # W₂ᵀ = q·r, so W₂ = rᵀ·qᵀ
+    u, _, vt = np.linalg.svd(start @ q)
+    turn = u @ vt  # the rotation (or reflection) of q's plane closest to start
+    return turn @ q.T, r.T @ turn.T
+
+
+def camera_turn(points: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """A path from seeing ``points`` (n x 16) along ``start`` to seeing them along ``end``,
+    through views whose two directions stay orthonormal: the points themselves never move."""
+
+    def seen(t: float) -> np.ndarray:
+        u, _, vt = np.linalg.svd((1 - t) * start + t * end, full_matrices=False)
+        return points @ (u @ vt).T
+
+    return seen
+
+
+def glide(start: np.ndarray, end: np.ndarray):
+    """The straight path from one picture to the next."""
+    return lambda t: (1 - t) * start + t * end
+
+
+def warp_steps(run, points: np.ndarray) -> list[tuple]:
+    """The trained network's steps as (title, note, axis names, path); ``path(t)`` is the
+    points' 2-D picture a fraction ``t`` of the way through the step."""
+    flat = flat_view(run)
+    view, inside = layer2_view(run, flat)
+    moved = points @ run.W1.T
+    shifted = moved + run.b1
+    folded = np.maximum(shifted, 0) @ view.T
+    read = folded @ inside.T  # = W₂·ReLU(W₁x + b₁)
+    in_plane = ("layer 1's plane, direction 1", "direction 2")
+    layer2 = ("layer 2's view, direction 1", "direction 2")
+    inputs = ("hidden unit 1, before its ReLU", "hidden unit 2, before its ReLU")
+    units = ("hidden unit 1", "hidden unit 2")
+    separated = f"a straight line now separates {run.metrics['folded_linear_probe_accuracy']:.1%}"
     return [
-        ("the input plane", points),
-        ("layer 1, linear map: W₁·x", z1 @ view.T),
-        ("layer 1, shift: + b₁", (z1 + run.b1) @ view.T),
-        ("layer 1, bend: ReLU folds each of 16 directions", folded @ view.T),
-        ("layer 2, linear map: turn to W₂'s view", folded @ run.W2.T),
-        ("layer 2, shift: + b₂", folded @ run.W2.T + run.b2),
-        ("layer 2, bend: ReLU — the hidden layer", np.maximum(folded @ run.W2.T + run.b2, 0)),
+        (
+            "layer 1 · linear map W₁x",
+            "the plane goes into 16-D; we look at it face on",
+            in_plane,
+            glide(points, moved @ flat.T),
+        ),
+        (
+            "layer 1 · shift + b₁",
+            "still flat: grid lines straight and parallel",
+            in_plane,
+            glide(moved @ flat.T, shifted @ flat.T),
+        ),
+        (
+            "camera turn",
+            "nothing moves: we turn to the two directions layer 2 reads",
+            layer2,
+            camera_turn(shifted, flat, view),
+        ),
+        ("layer 1 · bend: ReLU on 16 units", separated, layer2, glide(shifted @ view.T, folded)),
+        ("layer 2 · linear map", "a 2 x 2 map within this view", inputs, glide(folded, read)),
+        ("layer 2 · shift + b₂", "", inputs, glide(read, read + run.b2)),
+        (
+            "layer 2 · bend: ReLU",
+            "negatives pressed onto the axes: the hidden layer",
+            units,
+            glide(read + run.b2, np.maximum(read + run.b2, 0)),
+        ),
     ]
 
 
-def principal_view(run, points: np.ndarray) -> np.ndarray:
-    """The two directions (2 x 16) along which layer 1's output varies most."""
-    folded = np.maximum(points @ run.W1.T + run.b1, 0)
-    _, _, directions = np.linalg.svd(folded - folded.mean(axis=0), full_matrices=False)
-    return directions[:2]
-
-
-def tween(stages, steps: int, hold: int):
-    """Frames that glide from each stage to the next (smoothstep), holding on each stage."""
-    frames = [(f"0/{len(stages) - 1} · {stages[0][0]}", stages[0][1])] * hold
-    for k, ((_, start), (title, end)) in enumerate(zip(stages, stages[1:], strict=False), 1):
-        label = f"{k}/{len(stages) - 1} · {title}"
-        for i in range(1, steps + 1):
-            t = i / steps
-            t = t * t * (3 - 2 * t)
-            frames.append((label, (1 - t) * start + t * end))
-        frames += [(label, end)] * hold
+def warp_frames(steps, points: np.ndarray, per_step: int, hold: int) -> list[tuple]:
+    """(title, note, axis names, picture) per frame: the input plane, then each step gliding
+    in ``per_step`` eased frames and holding for ``hold``."""
+    start = (f"0/{len(steps)} · the input plane", "a grid and a sample of the data")
+    frames = [(*start, ("x₁", "x₂"), points)] * hold
+    for k, (title, note, axes, path) in enumerate(steps, 1):
+        for i in range(1, per_step + 1):
+            t = i / per_step
+            frames.append((f"{k}/{len(steps)} · {title}", note, axes, path(t * t * (3 - 2 * t))))
+        frames += [frames[-1]] * hold
     return frames
 
 
@@ -326,39 +407,41 @@ def render_grid_warp(run, style):
     grid_lines = [np.c_[along, np.full_like(along, v)] for v in ticks]
     grid_lines += [np.c_[np.full_like(along, v), along] for v in ticks]
     grid_points = np.concatenate(grid_lines)
-    data = run.X[:: max(1, len(run.X) // 400)]
-    labels = run.y[:: max(1, len(run.X) // 400)]
+    every = max(1, len(run.X) // 400)
+    data, labels = run.X[::every], run.y[::every]
     points = np.concatenate([grid_points, data])
-    moved = tween(warp_stages(run, points, principal_view(run, run.X)), style.steps, style.hold)
+    frames = warp_frames(warp_steps(run, points), points, style.steps, style.hold)
 
-    fig = new_figure(5.6, 5.0)
-    ax = fig.add_axes((0.04, 0.04, 0.92, 0.81))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for side in ("left", "bottom"):
-        ax.spines[side].set_visible(False)
-    title = fig.text(0.04, 0.93, "", fontsize=13, color=INK)
-    fig.text(0.04, 0.885, "a grid of the input plane, carried through the trained network",
-             fontsize=10, color=MUTED)  # fmt: skip
-    mesh = LineCollection([], colors="#9aa4b1", linewidths=0.7)
+    fig = new_figure(5.6, 5.8)
+    ax = fig.add_axes((0.15, 0.17, 0.81, 0.66))
+    ax.tick_params(labelsize=10)
+    title = fig.text(0.03, 0.945, "", fontsize=13)
+    note = fig.text(0.03, 0.895, "", fontsize=11, color=MUTED)
+    ax.axhline(0, color=MUTED, lw=0.8, zorder=0)
+    ax.axvline(0, color=MUTED, lw=0.8, zorder=0)
+    mesh = LineCollection([], colors=MUTED, linewidths=0.6, alpha=0.6)
     ax.add_collection(mesh)
     dots = class_dots(ax, data, labels, size=3.4, zorder=3)
-    limits = smooth_limits(np.stack([m for _, m in moved]), pad=0.04, smoothing=0.12,
-                           aspect=ax.bbox.width / ax.bbox.height)  # fmt: skip
+    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0.0), ncols=2)
+    aspect = ax.bbox.width / ax.bbox.height
+    limits = smooth_limits([f[3] for f in frames], pad=0.04, smoothing=0.12, aspect=aspect)
     n_grid = len(grid_points)
 
     def update(frame: int) -> str:
-        name, points = moved[frame]
+        name, comment, (x_name, y_name), picture = frames[frame]
         (x0, x1), (y0, y1) = limits[frame]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        mesh.set_segments(np.split(points[:n_grid], len(grid_lines)))
-        move_class_dots(dots, points[n_grid:], labels)
+        ax.set_xlabel(x_name)
+        ax.set_ylabel(y_name)
+        mesh.set_segments(np.split(picture[:n_grid], len(grid_lines)))
+        move_class_dots(dots, picture[n_grid:], labels)
         title.set_text(name)
+        note.set_text(comment)
         return name
 
-    frames = range(len(moved))
-    return {"grid_warp": animate(fig, update, frames, style.fps, animated=[mesh, *dots, title])}
+    # Every frame is drawn in full: the axes' ticks and names change with the step.
+    return {"grid_warp": animate(fig, update, range(len(frames)), style.fps)}
 
 
 # --8<-- [end:grid-warp]
@@ -369,6 +452,40 @@ def render_grid_warp(run, style):
 
 # --8<-- [start:spiral-train]
 SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
+
+
+def silent_units(hidden: np.ndarray) -> np.ndarray:
+    """(snapshots, units): True where a unit outputs zero on every point."""
+    return (hidden <= 1e-6).all(axis=1)
+
+
+def units_revived(silent: np.ndarray) -> int:
+    """How many units were silent at some snapshot and active again at a later one."""
+    revived = 0
+    for unit in silent.T:
+        silent_at, active_at = np.flatnonzero(unit), np.flatnonzero(~unit)
+        revived += bool(len(silent_at) and len(active_at) and silent_at[0] < active_at[-1])
+    return revived
+
+
+def longest_silence(silent: np.ndarray) -> tuple[int, int, int]:
+    """(unit, first snapshot, last snapshot) of the longest silence a unit came back from;
+    (-1, -1, -1) if no unit came back."""
+    best = (0, -1, -1, -1)
+    for unit, column in enumerate(silent.T):
+        start = None
+        for t, quiet in enumerate(column):
+            if quiet and start is None:
+                start = t
+            elif not quiet and start is not None:
+                best = max(best, (t - start, unit, start, t - 1))
+                start = None
+    return best[1:]
+
+
+def arm_means(hidden: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each arm's mean activation of each hidden unit: (arms, units)."""
+    return np.stack([hidden[y == arm].mean(axis=0) for arm in range(int(y.max()) + 1)])
 
 
 def train_spiral(p):
@@ -382,24 +499,42 @@ def train_spiral(p):
 
     grid = tensor(plane_grid(p.grid, extent=1.1))
     logits = replay(model, states, lambda m: m(X_t).numpy())
+    hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
+    epochs = np.minimum(np.arange(len(states)) * p.every, p.epochs)
     arrays = {
         "X": X,
         "y": y,
-        "epochs": np.minimum(np.arange(len(states)) * p.every, p.epochs),
-        "hidden": replay(model, states, lambda m: m.hidden(X_t).numpy()),
+        "epochs": epochs,
+        "hidden": hidden,
         "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
         "accuracy": np.array([accuracy(z, y) for z in logits]),
         "prob": replay(
             model, states, lambda m: torch.softmax(m(grid), 1).reshape(p.grid, p.grid, 3)
         ).astype(np.float16),
     }
+    silent = silent_units(hidden)
+    unit, silent_from, silent_to = longest_silence(silent)
+    means = arm_means(hidden[-1], y)
+    large = means >= means.max() / 4  # "large": at least a quarter of the table's largest
     metrics = {
         "final_accuracy": float(arrays["accuracy"][-1]),
-        "hidden_linear_probe_accuracy": linear_probe_accuracy(arrays["hidden"][-1], y),
+        "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
         "seed_used": seed,
         "seeds_rejected": len(rejected),
-        "alive_hidden_units": alive_units(arrays["hidden"][-1], p.alive_share),
+        "alive_hidden_units": alive_units(hidden[-1], p.alive_share),
+        "units_revived": units_revived(silent),
+        "longest_silent_unit": unit + 1,
+        "longest_silent_from_epoch": int(epochs[silent_from]) if unit >= 0 else -1,
+        "longest_silent_to_epoch": int(epochs[silent_to]) if unit >= 0 else -1,
+        "longest_silent_final_share": float((hidden[-1][:, unit] > 1e-6).mean()),
+        "quiet_arm": int(means.max(axis=1).argmin()) + 1,
+        "quiet_arm_peak_share": float(means.max(axis=1).min() / means.max()),
+        "arms_large_on_one_unit": int((large.sum(axis=1) == 1).sum()),
+        "arms_large_on_two_units": int((large.sum(axis=1) == 2).sum()),
     }
+    for arm, row in enumerate(means, 1):
+        for unit_number, mean in enumerate(row, 1):
+            metrics[f"arm{arm}_unit{unit_number}_mean"] = float(mean)
     return arrays, metrics
 
 
@@ -419,25 +554,33 @@ def region_colors(prob: np.ndarray) -> np.ndarray:
 def render_spiral(run, style):
     """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
     fig = new_figure(7.2, 6.4)
-    boxes = [(0.06, 0.50, 0.40, 0.36), (0.56, 0.50, 0.40, 0.36),
-             (0.06, 0.05, 0.40, 0.36), (0.56, 0.05, 0.40, 0.36)]  # fmt: skip
-    regions, *projections = [fig.add_axes(b) for b in boxes]
-    status = fig.text(0.06, 0.95, "", fontsize=12, color=INK)
-    regions.set_title("Input plane: predicted arm", fontsize=11, loc="left", color=INK)
-    image = regions.imshow(region_colors(run.prob[0].astype(np.float32)), origin="lower",
-                           extent=(-1.1, 1.1, -1.1, 1.1), interpolation="nearest")  # fmt: skip
+    boxes = [(x, y, 0.40, 0.36) for y in (0.50, 0.05) for x in (0.06, 0.56)]
+    regions, *projections = [fig.add_axes(box) for box in boxes]
+    status = fig.text(0.06, 0.95, "", fontsize=12)
+    regions.set_title("Input plane: predicted arm", fontsize=11, loc="left")
+    first = region_colors(run.prob[0].astype(np.float32))
+    box = (-1.1, 1.1, -1.1, 1.1)
+    image = regions.imshow(first, origin="lower", extent=box, interpolation="nearest")
     data = class_dots(regions, run.X, run.y, size=1.8)
     regions.set_xticks([])
     regions.set_yticks([])
     pairs = [(0, 1), (0, 2), (1, 2)]
     dots, limits = [], []
     for ax, (i, j) in zip(projections, pairs, strict=True):
-        ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left", color=INK)
+        ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left")
         ax.set_xticks([])
         ax.set_yticks([])
         dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
-    class_legend(fig, SPIRAL_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.995), ncols=3)
+    class_legend(
+        fig,
+        SPIRAL_NAMES,
+        loc="upper right",
+        bbox_to_anchor=(0.99, 0.995),
+        ncols=3,
+        columnspacing=0.9,
+        handletextpad=0.1,
+    )
 
     def update(frame: int) -> str:
         image.set_data(region_colors(run.prob[frame].astype(np.float32)))
@@ -461,7 +604,8 @@ def render_spiral(run, style):
 # --8<-- [end:spiral-render]
 
 # %% [markdown]
-# ## Width matters: 2-unit layers cannot pull the disc out of the ring, 3-unit layers can
+# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers have
+# a third dimension to lift the inner ring through
 
 
 # --8<-- [start:width-train]
@@ -511,26 +655,27 @@ def train_widths(p):
 # --8<-- [start:width-render]
 def render_widths(run, style):
     """The best narrow and the best wide network's decision regions, side by side."""
-    fig = new_figure(9.6, 5.0)
-    panels = [fig.add_axes((0.06, 0.10, 0.40, 0.66)), fig.add_axes((0.56, 0.10, 0.40, 0.66))]
+    fig = new_figure(9.2, 5.2)
+    panels = [fig.add_axes((0.07, 0.10, 0.36, 0.63)), fig.add_axes((0.54, 0.10, 0.36, 0.63))]
     shows, artists, titles = [], [], []
     for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
         show, moving = probability_panel(ax, getattr(run, f"{label}_prob"), run.X, run.y)
         mean = run.metrics[f"{label}_accuracy"]
-        ax.set_title(f"layers {width} units wide · mean over seeds {mean:.1%}",
-                     fontsize=11, loc="left", color=MUTED)  # fmt: skip
-        titles.append(fig.text(ax.get_position().x0, 0.84, "", fontsize=12, color=INK))
+        ax.set_title(f"{width} units per layer · mean of seeds {mean:.1%}", loc="left")
+        titles.append(fig.text(ax.get_position().x0, 0.80, "", fontsize=12))
         shows.append(show)
         artists += moving
-    fig.text(0.06, 0.93, f"{run.params.depth} tanh layers; the best of {run.params.seeds} seeds "
-             "at each width", fontsize=12, color=INK)  # fmt: skip
-    clock = fig.text(0.96, 0.93, "", fontsize=12, color=INK, ha="right")
+    probability_colorbar(fig, (0.925, 0.10, 0.012, 0.63))
+    heading = f"{run.params.depth} tanh layers; the best of {run.params.seeds} seeds at each width"
+    fig.text(0.07, 0.93, heading, fontsize=12)
+    clock = fig.text(0.07, 0.87, "", fontsize=12)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
 
     def update(frame: int) -> str:
         for show, title, label in zip(shows, titles, ("narrow", "wide"), strict=True):
             show(frame)
             curve = getattr(run, f"{label}_accuracy")
-            title.set_text(f"accuracy {curve[frame]:.1%}")
+            title.set_text(f"best seed: accuracy {curve[frame]:.1%}")
         clock.set_text(f"epoch {int(run.epochs[frame]):>3}")
         return f"epoch {int(run.epochs[frame])}"
 
@@ -554,7 +699,7 @@ job(
         width=16,
         bottleneck=2,
         epochs=50,
-        lr=0.01,
+        lr=0.001,
         batch_size=32,
         seed=0,
         max_seeds=10,
