@@ -165,6 +165,21 @@ def knn_overlap(z: np.ndarray, flat: np.ndarray, k: int = 10) -> float:
     )
 
 
+def intruder_ranks(z: np.ndarray, flat: np.ndarray, k: int = 10) -> np.ndarray:
+    """For each map neighbour of a point (its ``k`` nearest in ``flat``) that is not among
+    its ``k`` nearest in ``z``: how far down the ranking in ``z`` it really is (1 = nearest)."""
+    from sklearn.metrics import pairwise_distances
+
+    after, ranks = nearest(flat, k), []
+    for rows in np.array_split(np.arange(len(z)), max(1, len(z) // 500)):
+        d = pairwise_distances(z[rows], z)
+        d[np.arange(len(rows)), rows] = -1.0  # the point itself: closer than everyone
+        to_neighbours = np.take_along_axis(d, after[rows], axis=1)
+        rank = (d[:, None, :] < to_neighbours[:, :, None]).sum(axis=2)  # self counts as 1
+        ranks.append(rank[rank > k])
+    return np.concatenate(ranks)
+
+
 def knn_accuracy(features: np.ndarray, y: np.ndarray, seed: int) -> float:
     """5-fold cross-validated accuracy of a 5-nearest-neighbour classifier on ``features``."""
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -208,6 +223,7 @@ def map_metrics(run: dict, embedding: np.ndarray, seed: int) -> dict[str, float 
         "train_mse": float(run["train_mse"][-1]),
         "trustworthiness": trustworthiness(z, embedding),
         "knn_overlap_10": knn_overlap(z, embedding, k=10),
+        "intruder_median_rank": float(np.median(intruder_ranks(z, embedding, k=10))),
         "knn_accuracy_pixels": knn_accuracy(run["images"].reshape(len(y), -1) / 255.0, y, seed),
         "knn_accuracy_latent": knn_accuracy(z, y, seed),
         "knn_accuracy_2d": knn_accuracy(embedding, y, seed),
@@ -532,33 +548,41 @@ def render_perplexity(run):
 def render_tsne_steps(run, style):
     """The embedding over the iterations, rescaled to fill the frame each time. Every kept
     snapshot of the early phase is a frame; later, every ``style.later_every``-th. Each
-    name follows the point at the heart of its class's island on the finished map."""
-    fig = new_figure(6.6, 7.0)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
-    ax.set_xlim(-1.1, 1.1)
-    ax.set_ylim(-1.1, 1.1)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    fig.text(0.03, 0.95, "t-SNE while it optimises", fontsize=13)
-    status = fig.text(0.03, 0.91, "", fontsize=11)
-    width = fig.text(0.03, 0.87, "", fontsize=11, color=MUTED)
-    dots = ax.scatter(*run.snapshots[0].T, c=dot_colors(run.y_views), s=5, linewidths=0)
+    class's name sits at the heart of its biggest island, gliding from frame to frame."""
     centred = run.snapshots - run.snapshots.mean(axis=1, keepdims=True)
     extent = np.percentile(np.abs(centred), 99.5, axis=(1, 2))  # a stray point may leave
-    hearts = island_hearts(centred[-1], run.y_views)
-    labels = label_islands(ax, centred[0][hearts] / extent[0], np.arange(10), fontsize=10)
+    scaled = centred / extent[:, None, None]
     early_until, last = run.params.exaggeration_iter, int(run.iterations[-1])
     later = (run.iterations - early_until) // run.params.every
     frames = [k for k in range(len(extent)) if later[k] <= 0 or later[k] % style.later_every == 0]
+    spots = np.array([frame[island_hearts(frame, run.y_views)] for frame in scaled])
+    for k in range(1, len(spots)):  # glide: each frame moves a third of the way to the new spot
+        spots[k] = spots[k - 1] + (spots[k] - spots[k - 1]) / 3
+
+    top = np.abs(scaled[frames, :, 1]).max() + 0.1  # half the frames' height, width 2.2
+    map_w, map_h = 6.9, 6.9 * top / 1.1  # inches
+    fig = new_figure(7.2, map_h + 1.0)
+    height = fig.get_figheight()
+    ax = fig.add_axes((0.15 / 7.2, 0.1 / height, map_w / 7.2, map_h / height))
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_ylim(-top, top)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    fig.text(0.03, 1 - 0.35 / height, "t-SNE while it optimises", fontsize=13)
+    status = fig.text(0.03, 1 - 0.7 / height, "", fontsize=11)
+    width = fig.text(0.97, 1 - 0.7 / height, "", fontsize=11, ha="right")
+    width.set_color(MUTED)
+    dots = ax.scatter(*scaled[0].T, c=dot_colors(run.y_views), s=5, linewidths=0)
+    labels = label_islands(ax, spots[0], np.arange(10), fontsize=10)
 
     def update(k: int) -> str:
-        dots.set_offsets(centred[k] / extent[k])
-        for label, spot in zip(labels, centred[k][hearts] / extent[k], strict=True):
+        dots.set_offsets(scaled[k])
+        for label, spot in zip(labels, spots[k], strict=True):
             label.set_position(spot)
         iteration = int(run.iterations[k])
         phase = "early exaggeration (pull ×12)" if iteration <= early_until else "normal phase"
         status.set_text(f"iteration {iteration} of {last}: {phase}")
-        width.set_text(f"map width {2 * extent[k]:.3g}, rescaled to fit each frame")
+        width.set_text(f"real width {2 * extent[k]:.3g} (rescaled to fit)")
         return f"iteration {iteration}"
 
     return animate(fig, update, frames, style.fps, animated=[dots, status, width, *labels])
