@@ -34,11 +34,23 @@ def test_the_map_keeps_neighbourhoods(real_report):
 
 
 def test_trustworthiness_is_high_while_exact_neighbourhoods_are_only_partly_kept(real_report):
-    """The page: trustworthiness near 1 does not mean a point keeps its 10 nearest
-    neighbours; it keeps KNN_OVERLAP of them, and the rest were near in the latent space."""
+    """The page: trustworthiness near 1 "does not mean that a point keeps its nearest
+    neighbours: on average only X% ... are among its 10 nearest on the map. The map fills
+    the other places with points that were close too, just not the closest"."""
     m = real_report["fashion.latent_map"]["metrics"]
-    assert 0.2 <= m["knn_overlap_10"] <= 0.6  # "fewer than two in three", "about half"
-    assert m["trustworthiness"] - m["knn_overlap_10"] >= 0.3
+    assert m["knn_overlap_10"] <= 0.7  # "only"
+    assert m["trustworthiness"] - m["knn_overlap_10"] >= 0.25
+    # "close too": the other map neighbours are, in the median, within the nearest 1 %
+    assert (
+        10
+        < m["intruder_median_rank"]
+        <= 0.01 * real_report["fashion.latent_map"]["params"]["n_map"]
+    )
+
+
+def test_more_perplexity_draws_the_islands_closer_together(real_report):
+    m = real_report["fashion.tsne_views"]["metrics"]
+    assert m["separation_perplexity_100"] < m["separation_perplexity_30"]
 
 
 def test_both_jobs_draw_on_one_trained_run(real_report):
@@ -46,7 +58,6 @@ def test_both_jobs_draw_on_one_trained_run(real_report):
 
     assert all_jobs()["fashion.tsne_views"].trained_by == "fashion.latent_map"
     views = real_report["fashion.tsne_views"]
-    assert views["steps"]["train"] == "cached"  # trained by fashion.latent_map, not again
     assert views["metrics"] == real_report["fashion.latent_map"]["metrics"]
 
 
@@ -113,6 +124,14 @@ def test_knn_overlap_counts_the_shared_neighbours():
     flat = np.array([[0.0], [1.0], [3.5], [2.2]])  # nearest: 0->1, 1->0, 2->3, 3->1
     assert latent.knn_overlap(z, flat, k=1) == 0.5
     assert latent.knn_overlap(z, flat, k=2) == pytest.approx((0.5 + 0.5 + 0.5 + 1) / 4)
+
+
+def test_intruder_ranks_are_the_places_in_the_latent_ranking():
+    z = np.array([[0.0], [1.0], [3.0], [7.0]])
+    flat = np.array([[0.0], [1.0], [3.5], [2.2]])
+    # point 2's map neighbour is point 3, its 3rd nearest in z; point 3's is point 1, its 2nd
+    assert sorted(latent.intruder_ranks(z, flat, k=1)) == [2, 3]
+    assert len(latent.intruder_ranks(z, z, k=1)) == 0
 
 
 def test_knn_overlap_of_a_random_map_is_near_chance():
@@ -185,6 +204,40 @@ def test_every_island_is_named_where_its_class_is_densest():
     assert np.linalg.norm(points[hearts] - centres, axis=1).max() < 3.5  # in the main island
     # where the class's mean would be: pulled off its island by the strays
     assert np.linalg.norm(points[y == 3].mean(0) - centres[3]) > 5
+
+
+# %% The Code tabs
+
+
+def code_tabs(page: str) -> list[str]:
+    """The Python each Code tab of the page shows, its snippet lines resolved."""
+    root = Path(__file__).resolve().parents[1]
+    blocks = re.findall(r'=== "Code"\n\n    ```python\n(.*?)    ```', page, flags=re.S)
+    tabs = []
+    for block in blocks:
+        parts = []
+        for line in block.splitlines():
+            path, section = re.fullmatch(r'    --8<-- "(.+):(.+)"', line).groups()
+            text = (root / path).read_text()
+            start, end = f"# --8<-- [start:{section}]\n", f"# --8<-- [end:{section}]"
+            parts.append(text[text.index(start) + len(start) : text.index(end)])
+        tabs.append("\n".join(parts))
+    return tabs
+
+
+def test_every_code_tab_shows_the_train_function_and_a_render_function():
+    import ast
+
+    page = (Path(__file__).resolve().parents[1] / "docs/latent-maps.md").read_text()
+    tabs = code_tabs(page)
+    assert len(tabs) == page.count("{{ figure fashion.") == 6
+    for tab in tabs:
+        defined = {n.name for n in ast.walk(ast.parse(tab)) if isinstance(n, ast.FunctionDef)}
+        assert "train_latent_map" in defined
+        assert defined & {"render_latent_map", "render_tsne_views"}
+        assert any(name.startswith("render_") and name not in
+                   {"render_latent_map", "render_tsne_views"} for name in defined)  # fmt: skip
+        assert "fmt: skip" not in tab and "noqa" not in tab
 
 
 # %% The thumbnail spacing rule

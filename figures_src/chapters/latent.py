@@ -559,7 +559,7 @@ def render_tsne_steps(run, style):
     for k in range(1, len(spots)):  # glide: each frame moves a third of the way to the new spot
         spots[k] = spots[k - 1] + (spots[k] - spots[k - 1]) / 3
 
-    top = np.abs(scaled[frames, :, 1]).max() + 0.1  # half the frames' height, width 2.2
+    top = np.percentile(np.abs(scaled[frames, :, 1]), 99.5, axis=1).max() + 0.1  # half height
     map_w, map_h = 6.9, 6.9 * top / 1.1  # inches
     fig = new_figure(7.2, map_h + 1.0)
     height = fig.get_figheight()
