@@ -331,22 +331,36 @@ def label_islands(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11) -
     return labels
 
 
-def unclutter(ax, labels: list, rounds: int = 200) -> None:
-    """Push overlapping labels apart, up and down on the screen, until none overlap."""
+def unclutter(ax, labels: list, frames: np.ndarray | None = None) -> np.ndarray | None:
+    """Push overlapping labels apart, up and down on the screen, until none overlap. With
+    ``frames`` (label positions per frame, in data units), returns them pushed apart."""
     ax.figure.canvas.draw()  # settles the axes' limits and aspect
     renderer = ax.figure.canvas.get_renderer()
+    boxes = [label.get_window_extent(renderer).expanded(1.1, 1.6) for label in labels]
+    sizes = np.array([(box.width, box.height) for box in boxes])
+    to_screen, to_data = ax.transData.transform, ax.transData.inverted().transform
+    if frames is not None:
+        return np.array([to_data(apart(to_screen(spots), sizes)) for spots in frames])
+    spots = [label.get_position() for label in labels]
+    for label, spot in zip(labels, to_data(apart(to_screen(spots), sizes)), strict=True):
+        label.set_position(spot)
+    return None
+
+
+def apart(centres: np.ndarray, sizes: np.ndarray, rounds: int = 300) -> np.ndarray:
+    """Centres (n, 2) of boxes of ``sizes`` (n, 2), moved up and down 1 pixel at a time until
+    no two boxes overlap."""
+    centres = np.array(centres, dtype=float)
     for _ in range(rounds):
-        boxes = [label.get_window_extent(renderer).expanded(1.1, 1.6) for label in labels]
-        clashes = [
-            (i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])
-        ]
+        gaps = np.abs(centres[:, None] - centres[None]) - (sizes[:, None] + sizes[None]) / 2
+        clashes = np.argwhere(np.triu((gaps < 0).all(axis=2), k=1))
+        if len(clashes) == 0:
+            break
         for i, j in clashes:
-            up = 1 if boxes[i].y0 >= boxes[j].y0 else -1
-            for k, sign in ((i, up), (j, -up)):
-                x, y = ax.transData.transform(labels[k].get_position()) + (0, 2 * sign)
-                labels[k].set_position(ax.transData.inverted().transform((x, y)))
-        if not clashes:
-            return
+            up = 1.0 if centres[i, 1] >= centres[j, 1] else -1.0
+            centres[i, 1] += up
+            centres[j, 1] -= up
+    return centres
 
 
 # --8<-- [end:labels]
@@ -574,6 +588,7 @@ def render_tsne_steps(run, style):
     width.set_color(MUTED)
     dots = ax.scatter(*scaled[0].T, c=dot_colors(run.y_views), s=5, linewidths=0)
     labels = label_islands(ax, spots[0], np.arange(10), fontsize=10)
+    spots = unclutter(ax, labels, frames=spots)
 
     def update(k: int) -> str:
         dots.set_offsets(scaled[k])
