@@ -563,8 +563,13 @@ job(
         grid=101,
     ),
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), width=(2, 1024), bottleneck=(2, 2),
+        epochs=(1, 2000), lr=(1e-6, 1.0), batch_size=(1, 10_000), seed=(0, None),
+        max_seeds=(1, 100), target=(0.0, 1.0), alive_share=(0.0, 1.0), grid=(11, 1001),
+    ),
     style=dict(fps=8),
-)
+)  # fmt: skip
 job(
     "circles.two_views",
     train="circles.hidden",
@@ -593,8 +598,14 @@ job(
         grid=121,
     ),
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),
+    bounds=dict(
+        points_per_class=(20, 50_000), data_seed=(0, None), width=(3, 1024), bottleneck=(3, 3),
+        epochs=(1, 2000), lr=(1e-6, 1.0), batch_size=(1, 10_000), every=(1, 100),
+        seed=(0, None), max_seeds=(1, 100), target=(0.0, 1.0), alive_share=(0.0, 1.0),
+        grid=(11, 1001),
+    ),
     style=dict(fps=10),
-)
+)  # fmt: skip
 job(
     "circles.width",
     train=train_widths,
@@ -611,5 +622,9 @@ job(
         grid=81,
     ),
     quick=dict(n_samples=300, epochs=6, seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), depth=(1, 10), epochs=(1, 2000),
+        lr=(1e-6, 1.0), batch_size=(1, 10_000), seeds=(1, 20), every=(1, 100), grid=(11, 1001),
+    ),
     style=dict(fps=10),
-)
+)  # fmt: skip

@@ -512,6 +512,11 @@ AUTOENCODER = dict(
     n_map=6000, seed=0,
 )  # fmt: skip
 AUTOENCODER_QUICK = dict(n_train=2000, epochs=2, n_map=600)
+AUTOENCODER_BOUNDS = dict(
+    n_train=(100, 60_000), epochs=(1, 200), hidden=(8, 4096), latent=(2, 256),
+    lr=(1e-6, 1.0), batch_size=(1, 10_000), n_map=(100, 10_000), seed=(0, None),
+)  # fmt: skip
+TSNE_BOUNDS = dict(perplexity=(2.0, 100.0), max_iter=(250, 5000), angle=(0.0, 1.0))
 
 job(
     "fashion.latent_map",
@@ -519,6 +524,7 @@ job(
     render=render_latent_map,
     params=dict(AUTOENCODER, perplexity=30.0, max_iter=500, angle=0.8),
     quick=dict(AUTOENCODER_QUICK, max_iter=250),
+    bounds=dict(AUTOENCODER_BOUNDS, **TSNE_BOUNDS),
     style=dict(fps=2, map_inches=10.0, dpi=160, zoom=2, spacing=0.8),
 )
 job(
@@ -536,5 +542,9 @@ job(
         every=10,
     ),
     quick=dict(AUTOENCODER_QUICK, n_points=300, max_iter=250, exaggeration_iter=50, n_iter=50),
+    bounds=dict(
+        AUTOENCODER_BOUNDS, **TSNE_BOUNDS,
+        n_points=(100, 10_000), exaggeration_iter=(0, 2000), n_iter=(1, 5000), every=(1, 100),
+    ),
     style=dict(fps=8, later_every=2),
-)
+)  # fmt: skip

@@ -553,8 +553,12 @@ job(
         n_samples=1500, noise=0.2, seed=0, n_neighbors=10, perplexity=30, tsne_iterations=500
     ),
     quick=dict(n_samples=500, tsne_iterations=250),
+    bounds=dict(
+        n_samples=(100, 20_000), noise=(0.0, 5.0), seed=(0, None), n_neighbors=(2, 100),
+        perplexity=(2, 100), tsne_iterations=(250, 5000),
+    ),
     style=dict(frames=36, fps=8, elevation=20.0),
-)
+)  # fmt: skip
 
 job(
     "swissroll.paths",
@@ -564,8 +568,12 @@ job(
         n_samples=1500, noise=0.2, seed=0, n_neighbors=10, middle_band=0.2, path_points=121
     ),
     quick=dict(n_samples=500),
+    bounds=dict(
+        n_samples=(100, 20_000), noise=(0.0, 5.0), seed=(0, None), n_neighbors=(2, 100),
+        middle_band=(0.01, 1.0), path_points=(2, 1000),
+    ),
     style=dict(frames=31, fps=8, azimuth=10.0, elevation=15.0),
-)
+)  # fmt: skip
 
 job(
     "digits.interpolation",
@@ -584,5 +592,10 @@ job(
         gif_steps=31,
     ),
     quick=dict(ae_epochs=2, classifier_epochs=2),
+    bounds=dict(
+        test_fraction=(0.05, 0.5), seed=(0, None), latent=(2, 256), hidden=(8, 4096),
+        ae_epochs=(1, 500), classifier_epochs=(1, 500), lr=(1e-6, 1.0), batch_size=(1, 4000),
+        steps=(2, 100), gif_steps=(2, 200),
+    ),
     style=dict(fps=10),
-)
+)  # fmt: skip

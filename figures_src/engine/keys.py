@@ -1,8 +1,10 @@
 """Cache keys: what a step's output depends on, hashed.
 
-A step depends on its function's source, the sources of the module-level names it
-uses (followed transitively), the whole source of every local module it uses, its
-parameters, and the versions of the libraries that compute and draw.
+A step depends on its function's source (decorators included), the sources of the
+module-level names it uses (followed transitively), the whole source of every local module
+it uses, its parameters, quick mode and the versions of the libraries that compute and
+draw. Never on where the checkout lives, who builds it, when, or on which machine: files
+are named by their path inside the package, so clones at different paths share a cache.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the layout of cache entries changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
 
@@ -130,7 +132,10 @@ class _Source:
         self.definitions = _module_definitions(self.tree)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ast.dump(node)
+        """The node's source, with the decorators of a function or class."""
+        decorators = getattr(node, "decorator_list", [])
+        text = "".join(f"@{ast.get_source_segment(self.text, d)}\n" for d in decorators)
+        return text + (ast.get_source_segment(self.text, node) or ast.dump(node))
 
 
 def source_closure(function: Any) -> str:
@@ -193,9 +198,68 @@ def source_digest(function: Any) -> str:
     return hashlib.sha256(source_closure(function).encode()).hexdigest()
 
 
-def file_digest(paths: list[Path]) -> str:
-    """A sha256 over the names and bytes of files, in the given order."""
+def file_digest(files: dict[str, Path]) -> str:
+    """A sha256 over files, each named by the caller (a path inside the package, never an
+    absolute one) and taken in name order."""
     h = hashlib.sha256()
-    for path in paths:
-        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def package_files(*names: str) -> dict[str, Path]:
+    """Files of figures_src by their path inside it (all ``*.py`` when no name is given)."""
+    package = PACKAGE_ROOT / LOCAL_PACKAGE
+    paths = [package / n for n in names] or sorted(package.rglob("*.py"))
+    return {p.relative_to(package).as_posix(): p for p in paths}
+
+
+# What the render step's output depends on beyond its own source: how frames are drawn
+# (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
+RENDER_FILES = ("drawing.py", "engine/media.py")
+
+
+def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
+    """The key of a job's train step: shared by every job that uses the same model."""
+    return digest(
+        {
+            "format": CACHE_FORMAT,
+            "job": job.trained_by,
+            "source": source_digest(job.train),
+            "params": params,
+            "quick": settings.quick,
+            "versions": library_versions(),
+        }
+    )
+
+
+def render_key(job: Any, trained_key: str) -> str:
+    """The key of a job's render step: its model's train key, its source and its style."""
+    return digest(
+        {
+            "format": CACHE_FORMAT,
+            "train": trained_key,
+            "source": source_digest(job.render),
+            "style": dict(job.style),
+            "media": file_digest(package_files(*RENDER_FILES)),
+        }
+    )
+
+
+def stamp(settings: Any, only: str | None, registry: dict[str, Any] | None) -> str:
+    """The key of a whole build: every source file, the settings and the library versions,
+    computed without importing any chapter (a test's own ``registry`` adds its modules)."""
+    files = package_files()
+    for j in (registry or {}).values():
+        files[j.chapter] = Path(sys.modules[j.chapter].__file__)
+    return digest(
+        {
+            "format": CACHE_FORMAT,
+            "sources": file_digest(files),
+            "quick": settings.quick,
+            "overrides": settings.overrides,
+            "only": only,
+            "versions": library_versions(),
+            "jobs": {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()},
+        }
+    )
