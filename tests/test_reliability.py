@@ -128,12 +128,17 @@ def test_build_makes_no_network_call(tmp_path):
         socket.socket.connect_ex = refuse
     """)
     )
-    build = cli(
-        "build", "--only", "digits*", cache=tmp_path / "cache",
+    build = cli(  # digits and Fashion-MNIST, the one data set with a download fallback
+        "build", "--only", "[df]*", cache=tmp_path / "cache",
         PYTHONPATH=f"{guard}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
     )  # fmt: skip
     _, err = build.communicate(timeout=600)
     assert build.returncode == 0, err
+    assert set(progress(err)) == {
+        "digits.interpolation",
+        "fashion.latent_map",
+        "fashion.tsne_views",
+    }
 
 
 def test_torch_load_only_with_weights_only():
@@ -187,3 +192,46 @@ def test_temporary_files_do_not_collide_across_builds():
         dead.mkdir()
         store.remove_litter()
         assert alive.exists() and not dead.exists()
+
+
+def test_imports_match_the_declared_dependencies():
+    """Every third-party module figures_src imports is declared in pyproject.toml, and every
+    declared dependency is imported or named in mkdocs.yml; no POSIX-only locking."""
+    import importlib.metadata
+    import tomllib
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    imported = set()
+    for path in ROOT.joinpath("figures_src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    assert "fcntl" not in imported, "use filelock: the engine must import on any OS"
+    third_party = imported - set(sys.stdlib_module_names) - {"figures_src", "__future__"}
+    owners = importlib.metadata.packages_distributions()
+    used = {canonical(owners[module][0]) for module in third_party}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {canonical(re.match(r"[\w.-]+", d)[0]) for d in project["dependencies"]}
+    assert used - declared == set(), "imported but not declared"
+    mkdocs_yml = (ROOT / "mkdocs.yml").read_text()
+    plugins = {"mkdocs-material": "name: material", "mkdocs-glightbox": "glightbox",
+               "pymdown-extensions": "pymdownx."}  # fmt: skip
+    assert declared - used == set(plugins), "declared but neither imported nor used by MkDocs"
+    for name, marker in plugins.items():
+        assert marker in mkdocs_yml, f"{name} is declared but mkdocs.yml does not use it"
+
+
+def test_missing_data_is_one_line_in_the_cli(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build = cli("build", "--only", "fashion.latent_map", cache=tmp_path / "cache",
+                FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0")  # fmt: skip
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 1, err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert line.startswith("error: figure job fashion.latent_map: ") and str(empty) in line

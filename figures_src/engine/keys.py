@@ -33,13 +33,14 @@ def digest(value: Any) -> str:
 
 def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """The installed version of each named distribution ("absent" if it is not installed)."""
-    versions = {}
-    for name in names:
+
+    def version(name: str) -> str:
         try:
-            versions[name] = importlib.metadata.version(name)
+            return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+            return "absent"
+
+    return {name: version(name) for name in names}
 
 
 @cache
@@ -221,45 +222,23 @@ RENDER_FILES = ("drawing.py", "engine/media.py")
 
 def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
     """The key of a job's train step: shared by every job that uses the same model."""
-    return digest(
-        {
-            "format": CACHE_FORMAT,
-            "job": job.trained_by,
-            "source": source_digest(job.train),
-            "params": params,
-            "quick": settings.quick,
-            "versions": library_versions(),
-        }
-    )
+    source, versions = source_digest(job.train), library_versions()
+    return digest([CACHE_FORMAT, "train", job.trained_by, source, params, settings.quick, versions])
 
 
 def render_key(job: Any, trained_key: str) -> str:
     """The key of a job's render step: its model's train key, its source and its style."""
-    return digest(
-        {
-            "format": CACHE_FORMAT,
-            "train": trained_key,
-            "source": source_digest(job.render),
-            "style": dict(job.style),
-            "media": file_digest(package_files(*RENDER_FILES)),
-        }
-    )
+    source, media = source_digest(job.render), file_digest(package_files(*RENDER_FILES))
+    return digest([CACHE_FORMAT, "render", trained_key, source, dict(job.style), media])
 
 
 def stamp(settings: Any, only: str | None, registry: dict[str, Any] | None) -> str:
     """The key of a whole build: every source file, the settings and the library versions,
     computed without importing any chapter (a test's own ``registry`` adds its modules)."""
     files = package_files()
-    for j in (registry or {}).values():
-        files[j.chapter] = Path(sys.modules[j.chapter].__file__)
-    return digest(
-        {
-            "format": CACHE_FORMAT,
-            "sources": file_digest(files),
-            "quick": settings.quick,
-            "overrides": settings.overrides,
-            "only": only,
-            "versions": library_versions(),
-            "jobs": {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()},
-        }
+    files.update(
+        {j.chapter: Path(sys.modules[j.chapter].__file__) for j in (registry or {}).values()}
     )
+    jobs = {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()}
+    build = [settings.quick, settings.overrides, only, library_versions(), jobs]
+    return digest([CACHE_FORMAT, "stamp", file_digest(files), build])

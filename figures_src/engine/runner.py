@@ -67,10 +67,56 @@ def _read(cache: Cache, job: str, step: str, key: str, notes: list[str]) -> Entr
     try:
         return cache.read(job, step, key)
     except CorruptEntry as error:
-        notes.append(f"figures: cache entry of job {job} ({step}) is corrupt and will be "
-                     f"rebuilt: {error}")  # fmt: skip
+        notes.append(
+            f"figures: cache entry of job {job} ({step}) is corrupt and will be rebuilt: {error}"
+        )
         cache.discard(job, step, key)
         return None
+
+
+def _failed(name: str, start: float, steps: dict[str, str], error: Exception) -> JobResult:
+    """A failed job: a user's error keeps its one-line message, a bug its traceback."""
+    from figures_src.datasets import DataError
+    from figures_src.engine.cache import CacheError
+    from figures_src.engine.jobs import ConfigError
+    from figures_src.engine.media import MediaError
+
+    user = isinstance(error, (DataError, ConfigError, CacheError, MediaError))
+    message = str(error) if user else traceback.format_exc()
+    seconds = round(time.perf_counter() - start, 2)
+    return JobResult(name, "failed", seconds, steps=steps, error=message, user_error=user)
+
+
+def _train(task: Task, cache: Cache, notes: list[str]) -> tuple[Entry, str | None]:
+    """The task's train entry, trained unless cached; and the training time, if it ran."""
+    from figures_src.engine.jobs import _REGISTRY
+
+    start = time.perf_counter()
+    with cache.lock(task.model):
+        found = None if task.retrain else _read(cache, task.model, "train", task.train_key, notes)
+        if found is not None:
+            return found, None
+        arrays, metrics = _REGISTRY[task.model].train(SimpleNamespace(**task.params))
+        meta = {"metrics": _plain(metrics), "params": task.params}
+        files = {"arrays.npz": _npz_bytes(arrays)}
+        entry = cache.write(task.model, "train", task.train_key, files, meta)
+    return entry, f"{time.perf_counter() - start:.1f} s"
+
+
+def _render(task: Task, render: Render, trained: Entry, cache: Cache) -> Entry:
+    """Draw one job from the trained arrays and store its encoded outputs."""
+    import numpy as np
+
+    from figures_src.engine import media
+    from figures_src.engine.jobs import _REGISTRY
+
+    with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
+        run = SimpleNamespace(**{k: data[k] for k in data.files})
+    run.metrics, run.params = trained.meta["metrics"], SimpleNamespace(**task.params)
+    outputs = _REGISTRY[render.name].render(run, SimpleNamespace(**render.style))
+    files, facts = media.encode_outputs(outputs)
+    meta = {"metrics": run.metrics, "params": task.params, "media": facts}
+    return cache.write(render.name, "render", render.key, files, meta)
 
 
 def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]]:
@@ -78,71 +124,32 @@ def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]
     Returns each job's result, and warnings for the parent to log."""
     import importlib
 
-    import numpy as np
-
-    from figures_src.datasets import DataError
-    from figures_src.engine import media
-    from figures_src.engine.cache import CacheError
-    from figures_src.engine.jobs import _REGISTRY, ConfigError
-
-    user_errors = (DataError, ConfigError, CacheError, media.MediaError)
-    cache, notes, results = Cache(settings.cache_dir), [], []
-    start, trained_in = time.perf_counter(), None
-
-    def failed(name: str, steps: dict[str, str], error: Exception) -> JobResult:
-        user = isinstance(error, user_errors)
-        message = str(error) if user else traceback.format_exc()
-        seconds = round(time.perf_counter() - start, 2)
-        return JobResult(name, "failed", seconds, steps=steps, error=message, user_error=user)
-
+    cache, notes, results, start = Cache(settings.cache_dir), [], [], time.perf_counter()
     try:
         for module in {task.module, *(r.module for r in task.renders)}:
             importlib.import_module(module)
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
-        with cache.lock(task.model):
-            trained = None if task.retrain else _read(cache, task.model, "train", task.train_key,
-                                                      notes)  # fmt: skip
-            if trained is None:
-                arrays, metrics = _REGISTRY[task.model].train(SimpleNamespace(**task.params))
-                meta = {"metrics": _plain(metrics), "params": task.params}
-                trained = cache.write(task.model, "train", task.train_key,
-                                      {"arrays.npz": _npz_bytes(arrays)}, meta)  # fmt: skip
-                trained_in = f"{time.perf_counter() - start:.1f} s"
-    except Exception as error:  # the whole group fails with its model
-        return [failed(r.name, {}, error) for r in task.renders], notes
+        trained, trained_in = _train(task, cache, notes)
+    except Exception as error:  # every job of the model fails with it
+        return [_failed(r.name, start, {}, error) for r in task.renders], notes
     for i, render in enumerate(task.renders):
         start = start if i == 0 else time.perf_counter()  # the first job counts the training
-        steps = {"train": trained_in if i == 0 else "shared"} if trained_in else {}
-        steps.setdefault("train", "cached")
+        steps = {"train": (trained_in if i == 0 else "shared") if trained_in else "cached"}
         try:
             with cache.lock(render.name):
                 # A retrained model is always redrawn, even if an old drawing survived.
-                rendered = None if trained_in else _read(cache, render.name, "render", render.key,
-                                                         notes)  # fmt: skip
-                if rendered is None:
-                    with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
-                        run = SimpleNamespace(**{k: data[k] for k in data.files})
-                    run.metrics, run.params = (
-                        trained.meta["metrics"],
-                        SimpleNamespace(**task.params),
-                    )
-                    outputs = _REGISTRY[render.name].render(run, SimpleNamespace(**render.style))
-                    files, facts = media.encode_outputs(outputs)
-                    meta = {
-                        "metrics": trained.meta["metrics"],
-                        "params": task.params,
-                        "media": facts,
-                    }
-                    rendered = cache.write(render.name, "render", render.key, files, meta)
-                    steps["render"] = f"{time.perf_counter() - start:.1f} s"
-                else:
-                    steps["render"] = "cached"
+                found = (
+                    None if trained_in else _read(cache, render.name, "render", render.key, notes)
+                )
+                drawing = time.perf_counter()
+                entry = found or _render(task, render, trained, cache)
+            steps["render"] = "cached" if found else f"{time.perf_counter() - drawing:.1f} s"
         except Exception as error:
-            results.append(failed(render.name, steps, error))
+            results.append(_failed(render.name, start, steps, error))
             continue
         seconds = time.perf_counter() - start
-        results.append(result_from(render.name, "built", seconds, rendered, settings.root, steps))
+        results.append(result_from(render.name, "built", seconds, entry, settings.root, steps))
     return results, notes
 
 
@@ -179,13 +186,10 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
         trained = None if force else _read(cache, model, "train", tkey, notes)
         entries = {j.name: trained and _read(cache, j.name, "render", rkeys[j.name], notes)
                    for j in members}  # fmt: skip
-        todo = [
-            Render(j.name, j.chapter, dict(j.style), rkeys[j.name])
-            for j in members
-            if not entries[j.name]
-        ]
+        missing = [j for j in members if not entries[j.name]]
+        todo = tuple(Render(j.name, j.chapter, dict(j.style), rkeys[j.name]) for j in missing)
         if todo:
-            tasks.append(Task(model, members[0].train.__module__, params, tkey, tuple(todo), force))
+            tasks.append(Task(model, members[0].train.__module__, params, tkey, todo, force))
         seconds = (time.perf_counter() - start) / len(members)
         for name, entry in entries.items():
             if entry:
