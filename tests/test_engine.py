@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +20,6 @@ from figures_src.engine.cache import Cache
 from figures_src.engine.jobs import ConfigError, all_jobs
 from figures_src.engine.report import BuildError
 from figures_src.engine.runner import build
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def statuses(results):
@@ -242,13 +239,9 @@ def test_every_model_of_the_site_is_trained_once(quick_site):
 def test_a_clone_at_another_path_builds_warm_from_a_shared_cache(quick_site, tmp_path):
     """Keys depend on sources, not on where the checkout lives: a second clone pointed at the
     first one's cache trains and renders nothing."""
-    clone = tmp_path / "elsewhere" / "clone"
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
-    for name in listed:
-        if (ROOT / name).is_file():
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, clone / name)
+    from benchmarks.build import copy_checkout
+
+    clone = copy_checkout(tmp_path / "elsewhere" / "clone")
     cache = quick_site.parent / "cache"
     before = sorted((cache / "entries").glob("*/*"))
     env = dict(os.environ, FIGURES_CACHE_DIR=str(cache), FIGURES_QUICK="1")

@@ -235,3 +235,21 @@ def test_missing_data_is_one_line_in_the_cli(tmp_path):
     assert "Traceback" not in err
     (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
     assert line.startswith("error: figure job fashion.latent_map: ") and str(empty) in line
+
+
+def test_missing_data_is_one_line_in_mkdocs(quick_site, tmp_path):
+    """The same in `mkdocs build`: one line naming the jobs and the fix, no traceback. (The
+    quick site's cache holds every other figure; a changed setting makes the Fashion-MNIST
+    model train again, so that it needs its data.)"""
+    from conftest import mkdocs_build
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    config = tmp_path / "figures.toml"
+    config.write_text('[tool.figures.jobs."fashion.latent_map"]\nn_map = 601\n')
+    done = mkdocs_build(tmp_path / "site", quick_site.parent / "cache", FIGURES_CONFIG=str(config),
+                        FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1 and "fashion.latent_map" in errors[0] and str(empty) in errors[0]
