@@ -245,10 +245,18 @@ def test_a_clone_at_another_path_builds_warm_from_a_shared_cache(quick_site, tmp
     cache = quick_site.parent / "cache"
     before = sorted((cache / "entries").glob("*/*"))
     env = dict(os.environ, FIGURES_CACHE_DIR=str(cache), FIGURES_QUICK="1")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
-                           str(tmp_path / "site")], cwd=clone, env=env, capture_output=True,
-                          text=True)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+
+    def mkdocs(*flags: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", *flags, "-d",
+                               str(tmp_path / "site")], cwd=clone, env=env, capture_output=True,
+                              text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stderr
+
+    err = mkdocs()
     report = json.loads((cache / "report.json").read_text())
-    assert {j["status"] for j in report["jobs"]} == {"cached"}, done.stderr
+    assert {j["status"] for j in report["jobs"]} == {"cached"}, err
     assert sorted((cache / "entries").glob("*/*")) == before
+    # Progress goes through MkDocs' logging: shown by default, hidden by -q.
+    assert re.search(r"INFO +- +figures: circles\.hidden +cached", err), err
+    assert "figures:" not in mkdocs("-q")

@@ -183,6 +183,26 @@ def test_workflow_validates_against_its_schema():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_temporary_files_of_a_live_build_are_kept(tmp_path):
+    """Liveness is a lock the owner holds (filelock), not a process id: another process's
+    temporary directory stays while it runs and goes once it has been killed."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from figures_src.engine.cache import Cache; "
+         "print(Cache(Path(sys.argv[1]))._tmpdir('job.train.'), flush=True); time.sleep(60)",
+         str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    theirs = Path(owner.stdout.readline().strip())
+    assert theirs.is_dir()
+    Cache(tmp_path).remove_litter()
+    assert theirs.is_dir()
+    owner.kill()
+    owner.wait()
+    Cache(tmp_path).remove_litter()
+    assert not theirs.exists()
+
+
 def test_temporary_files_do_not_collide_across_builds():
     # The cache's temporary names carry the process id, so litter of a live build is kept.
     with tempfile.TemporaryDirectory() as tmp:

@@ -527,10 +527,7 @@ job(
     bounds=dict(AUTOENCODER_BOUNDS, **TSNE_BOUNDS),
     style=dict(fps=2, map_inches=10.0, dpi=160, zoom=2, spacing=0.8),
 )
-job(
-    "fashion.tsne_views",
-    train=train_tsne_views,
-    render=render_tsne_views,
+job("fashion.tsne_views", train=train_tsne_views, render=render_tsne_views,
     params=dict(
         AUTOENCODER,
         n_points=1500,
