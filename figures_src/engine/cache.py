@@ -4,8 +4,8 @@ Layout under the cache root::
 
     entries/<job>/<step>-<key>/   the step's files and manifest.json (their sha256s)
     tmp/                          entries being written; renamed into entries/ when complete
-    tmp/<owner>.lock              held by the live process that owns tmp/<owner>-* directories
-    locks/<job>.lock              held while a build computes that job's model
+    locks/tmp-<owner>.lock        held by the live process that owns tmp/<owner>-* directories
+    locks/<job>.lock              held while a build computes that job's model or figure
     stamps/<stamp>.json           the entries a complete build used (see keys.stamp)
 
 An entry directory appears only by ``rename`` of a complete temporary directory, so a
@@ -33,7 +33,7 @@ from filelock import FileLock, Timeout
 
 MANIFEST = "manifest.json"
 # This process's name in tmp/: its directories are tmp/<OWNER>-*, kept while it holds
-# tmp/<OWNER>.lock. Process ids alone could repeat across machines sharing a cache.
+# locks/tmp-<OWNER>.lock. Process ids alone could repeat across machines sharing a cache.
 OWNER = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
 _held: dict[Path, FileLock] = {}
 
@@ -61,17 +61,11 @@ def _sha256(path: Path) -> str:
 
 def _cache_error(root: Path, error: OSError) -> CacheError:
     reason = os.strerror(error.errno) if error.errno else str(error)
-    hint = {
-        errno.ENOSPC: "free some disk space",
-        errno.EDQUOT: "free some disk space",
-        errno.EROFS: "make it writable",
-        errno.EACCES: "make it writable",
-        errno.EPERM: "make it writable",
-    }.get(error.errno or 0, "check it")
-    return CacheError(
-        f"cannot write the figure cache {root}: {reason}; {hint}, "
-        "or set FIGURES_CACHE_DIR to a writable directory"
-    )
+    full, readonly = (errno.ENOSPC, errno.EDQUOT), (errno.EROFS, errno.EACCES, errno.EPERM)
+    hint = "free some disk space" if error.errno in full else "check it"
+    hint = "make it writable" if error.errno in readonly else hint
+    return CacheError(f"cannot write the figure cache {root}: {reason}; {hint}, "
+                      "or set FIGURES_CACHE_DIR to a writable directory")  # fmt: skip
 
 
 class Cache:

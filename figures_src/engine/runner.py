@@ -274,11 +274,8 @@ def _failure(failed: list[JobResult]) -> BuildError:
 
 def _longest_first(tasks: list[Task], cache: Cache) -> list[Task]:
     """Start the tasks that took longest last time first, so the pool finishes together."""
-    import json
-
     try:
-        last = json.loads((cache.root / "report.json").read_text())
-        seconds = {j["name"]: j["seconds"] for j in last["jobs"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {j["name"]: j["seconds"] for j in report.load_report(cache.root)["jobs"]}
+    except (BuildError, OSError, ValueError, KeyError, TypeError):
         seconds = {}
     return sorted(tasks, key=lambda t: -sum(seconds.get(r.name, 0.0) for r in t.renders))
