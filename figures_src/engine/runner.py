@@ -273,9 +273,12 @@ def _failure(failed: list[JobResult]) -> BuildError:
 
 
 def _longest_first(tasks: list[Task], cache: Cache) -> list[Task]:
-    """Start the tasks that took longest last time first, so the pool finishes together."""
+    """Start the tasks that took longest last time first, so the pool finishes together;
+    with no earlier build, those that draw the most jobs."""
     try:
         seconds = {j["name"]: j["seconds"] for j in report.load_report(cache.root)["jobs"]}
     except (BuildError, OSError, ValueError, KeyError, TypeError):
         seconds = {}
-    return sorted(tasks, key=lambda t: -sum(seconds.get(r.name, 0.0) for r in t.renders))
+    return sorted(
+        tasks, key=lambda t: (-sum(seconds.get(r.name, 0) for r in t.renders), -len(t.renders))
+    )
