@@ -2,7 +2,9 @@
 
 * cold:  an empty figure cache: every model is trained and every figure drawn;
 * warm:  the same cache again, nothing changed: nothing may be retrained;
-* plain: MkDocs with the gen-files plugin switched off (no figures at all).
+* plain: MkDocs with the gen-files plugin switched off (no figures at all);
+* clone: a copy of the checkout at another path, on the same cache: keys do not depend
+  on where the checkout lives, so it must build warm too.
 
 Then each job's seconds, each animation's median frame-drawing time, each GIF's size
 and each page's weight (its HTML plus every image, script and style sheet it loads).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.weight import page_weights  # noqa: E402
 
 
-def timed_build(site: Path, config: Path, env: dict[str, str]) -> float:
+def timed_build(site: Path, config: Path, env: dict[str, str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config),
          "-d", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=cwd, env=env, capture_output=True, text=True,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode:
@@ -69,7 +72,24 @@ def main() -> None:
         warm = timed_build(tmp / "site", config, env)
         warm_report = json.loads((tmp / "cache" / "report.json").read_text())
         plain = timed_build(tmp / "plain-site", plain_config(tmp), env)
+        clone = copy_checkout(tmp / "elsewhere" / "clone")
+        cloned = timed_build(tmp / "clone-site", clone / "mkdocs.yml", env, cwd=clone)
+        clone_report = json.loads((tmp / "cache" / "report.json").read_text())
         print_results(args.quick, cold, warm, plain, report, warm_report, tmp / "site")
+        rebuilt = [j["name"] for j in clone_report["jobs"] if j["status"] != "cached"]
+        print(f"\nclone at another path, same cache: {cloned:.1f} s, "
+              f"rebuilt: {', '.join(rebuilt) or 'nothing'}")  # fmt: skip
+
+
+def copy_checkout(destination: Path) -> Path:
+    """The files git tracks (and untracked ones it does not ignore), copied elsewhere."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
 
 
 def print_results(quick, cold, warm, plain, report, warm_report, site) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from figures_src.engine.config import load_settings
@@ -47,8 +48,19 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def _log_to_stderr() -> None:
+    """Progress lines and warnings as MkDocs shows them (``INFO    -  figures: ...``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logger = logging.getLogger("mkdocs.plugins.figures")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _log_to_stderr()
     try:
         settings = load_settings()
         if args.command == "build":
@@ -64,18 +76,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<24} {shown}")
         elif args.command == "clean":
             from figures_src.engine.cache import Cache
-            from figures_src.engine.runner import remove_stale
 
             if args.stale:
-                removed = remove_stale(settings)
+                removed = Cache(settings.cache_dir).remove_stale()
                 print(f"removed {len(removed)} stale entries and stamps from {settings.cache_dir}")
             else:
                 Cache(settings.cache_dir).clear()
                 print(f"removed {settings.cache_dir}")
         elif args.command == "report":
-            from figures_src.engine.runner import load_report
+            from figures_src.engine.report import load_report
 
-            report = load_report(settings)
+            report = load_report(settings.cache_dir)
             if args.json:
                 print(json.dumps({"jobs": report["jobs"]}, indent=1))
             else:
@@ -84,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                     status = f"{entry['status']:<6} {entry['seconds']:6.1f} s"
                     print(f"{entry['name']:<24} {status}  {metrics}")
     except USER_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # one line per failed job at most
+            print(f"error: {line}", file=sys.stderr)
         return 1
     return 0

@@ -23,6 +23,8 @@ import numpy as np
 from figures_src.engine import animate, job
 from figures_src.plotting import new_figure
 
+from figures_src.datasets import DataError
+
 CALLS = Path(__file__).with_suffix(".calls")
 
 
@@ -35,6 +37,8 @@ def train_toy(p):
     note("train")
     if p.explode:
         raise RuntimeError("toy job exploded on purpose")
+    if p.missing:
+        raise DataError("/nowhere/toy.gz is missing; put the toy data there")
     x = np.linspace(0, 1, p.points)
     y = x**2
     return {"x": x, "y": y}, {"mean_y": float(y.mean()), "points": p.points}
@@ -55,11 +59,12 @@ def render_toy(run, style):
     return {"curve": animate(fig, update, range(len(run.x)), animated=[line]), "still": fig}
 
 
-job("NAME.ok", train=train_toy, render=render_toy,
-    params=dict(points=5, explode=False), style=dict(color="#0072B2"), quick=dict(points=3))
-job("NAME.shared", train="NAME.ok", render=render_toy, style=dict(color="#009E73"))
-job("NAME.boom", train=train_toy, render=render_toy,
-    params=dict(points=5, explode=True), style=dict(color="#0072B2"))
+for suffix, problem in (("ok", None), ("boom", "explode"), ("nodata", "missing")):
+    job(f"NAME.{suffix}", train=train_toy, render=render_toy,
+        params=dict(points=5, explode=problem == "explode", missing=problem == "missing"),
+        bounds=dict(points=(2, 100)), style=dict(color="#0072B2"), quick=dict(points=3))
+    if suffix == "ok":
+        job("NAME.shared", train="NAME.ok", render=render_toy, style=dict(color="#009E73"))
 '''
 
 _count = itertools.count()
@@ -107,7 +112,8 @@ def toy(tmp_path, monkeypatch) -> Toy:
 def real_report() -> dict[str, dict]:
     """Every job at the real (published) settings, built once into the project's cache."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"
@@ -144,4 +150,6 @@ def quick_site(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("quick-site")
     done = mkdocs_build(base / "site", base / "cache")
     assert done.returncode == 0, done.stderr[-3000:]
+    # Later builds on this cache rewrite its report; keep the cold build's.
+    (base / "cold-report.json").write_bytes((base / "cache" / "report.json").read_bytes())
     return base / "site"

@@ -57,3 +57,44 @@ def test_closure_changes_only_with_what_is_used(tmp_path, monkeypatch):
         textwrap.dedent(MODULE).replace("SCALE = 3", "SCALE = 4")
     )
     assert source_closure(before.train) != train_before
+
+
+DECORATED = """
+import functools
+
+
+def repeat(times):
+    def wrap(function):
+        @functools.wraps(function)
+        def inner(p):
+            return [function(p) for _ in range(times)]
+
+        return inner
+
+    return wrap
+
+
+@repeat(times=2)
+def train(p):
+    return p
+"""
+
+
+def test_decorators_are_part_of_the_key(tmp_path, monkeypatch):
+    module = load(tmp_path, monkeypatch, DECORATED, "closure_c")
+    before = source_closure(module.train)
+    assert "@repeat(times=2)" in before and "def repeat" in before
+    (tmp_path / "closure_c.py").write_text(DECORATED.replace("times=2", "times=3"))
+    assert source_closure(module.train) != before
+
+
+def test_file_digest_does_not_depend_on_the_checkout_path(tmp_path):
+    from figures_src.engine.keys import file_digest
+
+    for clone in ("a", "b/deeper"):
+        (tmp_path / clone).mkdir(parents=True)
+        (tmp_path / clone / "media.py").write_text("X = 1\n")
+    first = file_digest({"engine/media.py": tmp_path / "a" / "media.py"})
+    assert first == file_digest({"engine/media.py": tmp_path / "b" / "deeper" / "media.py"})
+    (tmp_path / "a" / "media.py").write_text("X = 2\n")
+    assert first != file_digest({"engine/media.py": tmp_path / "a" / "media.py"})

@@ -79,4 +79,19 @@ def test_oversized_gif_is_refused():
     noise = [rng.integers(0, 255, size=(400, 400, 3), dtype=np.uint8) for _ in range(12)]
     with pytest.raises(MediaError, match=r"big\.gif is .* MB, over the 1\.5 MB limit"):
         encode_animation("big", Animation(noise, [""] * 12))
-    assert MAX_GIF_BYTES == 1_500_000
+
+
+def test_the_sites_animations_are_within_the_limits(quick_site):
+    """Every GIF the site serves: under the size limit, one global palette, and the same
+    frames as its player's sprite sheet and metadata say."""
+    import json
+
+    gifs = sorted((quick_site / "figures").glob("*/*.gif"))
+    assert len(gifs) >= 10
+    for path in gifs:
+        data = path.read_bytes()
+        assert len(data) <= MAX_GIF_BYTES, f"{path.name}: {len(data)} bytes"
+        frames, local_tables, global_table = gif_blocks(data)
+        assert (local_tables, global_table) == (0, True), path.name
+        meta = json.loads(path.with_name(path.name.replace(".gif", ".json")).read_text())
+        assert frames == meta["frames"] == len(meta["labels"]) == len(meta["durations_ms"])

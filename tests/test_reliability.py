@@ -128,12 +128,17 @@ def test_build_makes_no_network_call(tmp_path):
         socket.socket.connect_ex = refuse
     """)
     )
-    build = cli(
-        "build", "--only", "digits*", cache=tmp_path / "cache",
+    build = cli(  # digits and Fashion-MNIST, the one data set with a download fallback
+        "build", "--only", "[df]*", cache=tmp_path / "cache",
         PYTHONPATH=f"{guard}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
     )  # fmt: skip
     _, err = build.communicate(timeout=600)
     assert build.returncode == 0, err
+    assert set(progress(err)) == {
+        "digits.interpolation",
+        "fashion.latent_map",
+        "fashion.tsne_views",
+    }
 
 
 def test_torch_load_only_with_weights_only():
@@ -178,6 +183,26 @@ def test_workflow_validates_against_its_schema():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_temporary_files_of_a_live_build_are_kept(tmp_path):
+    """Liveness is a lock the owner holds (filelock), not a process id: another process's
+    temporary directory stays while it runs and goes once it has been killed."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from figures_src.engine.cache import Cache; "
+         "print(Cache(Path(sys.argv[1]))._tmpdir('job.train.'), flush=True); time.sleep(60)",
+         str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    theirs = Path(owner.stdout.readline().strip())
+    assert theirs.is_dir()
+    Cache(tmp_path).remove_litter()
+    assert theirs.is_dir()
+    owner.kill()
+    owner.wait()
+    Cache(tmp_path).remove_litter()
+    assert not theirs.exists()
+
+
 def test_temporary_files_do_not_collide_across_builds():
     # The cache's temporary names carry the process id, so litter of a live build is kept.
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,3 +212,64 @@ def test_temporary_files_do_not_collide_across_builds():
         dead.mkdir()
         store.remove_litter()
         assert alive.exists() and not dead.exists()
+
+
+def test_imports_match_the_declared_dependencies():
+    """Every third-party module figures_src imports is declared in pyproject.toml, and every
+    declared dependency is imported or named in mkdocs.yml; no POSIX-only locking."""
+    import importlib.metadata
+    import tomllib
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    imported = set()
+    for path in ROOT.joinpath("figures_src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    assert "fcntl" not in imported, "use filelock: the engine must import on any OS"
+    third_party = imported - set(sys.stdlib_module_names) - {"figures_src", "__future__"}
+    owners = importlib.metadata.packages_distributions()
+    used = {canonical(owners[module][0]) for module in third_party}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {canonical(re.match(r"[\w.-]+", d)[0]) for d in project["dependencies"]}
+    assert used - declared == set(), "imported but not declared"
+    mkdocs_yml = (ROOT / "mkdocs.yml").read_text()
+    plugins = {"mkdocs-material": "name: material", "mkdocs-glightbox": "glightbox",
+               "pymdown-extensions": "pymdownx."}  # fmt: skip
+    assert declared - used == set(plugins), "declared but neither imported nor used by MkDocs"
+    for name, marker in plugins.items():
+        assert marker in mkdocs_yml, f"{name} is declared but mkdocs.yml does not use it"
+
+
+def test_missing_data_is_one_line_in_the_cli(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build = cli("build", "--only", "fashion.latent_map", cache=tmp_path / "cache",
+                FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0")  # fmt: skip
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 1, err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert line.startswith("error: figure job fashion.latent_map: ") and str(empty) in line
+
+
+def test_missing_data_is_one_line_in_mkdocs(quick_site, tmp_path):
+    """The same in `mkdocs build`: one line naming the jobs and the fix, no traceback. (The
+    quick site's cache holds every other figure; a changed setting makes the Fashion-MNIST
+    model train again, so that it needs its data.)"""
+    from conftest import mkdocs_build
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    config = tmp_path / "figures.toml"
+    config.write_text('[tool.figures.jobs."fashion.latent_map"]\nn_map = 601\n')
+    done = mkdocs_build(tmp_path / "site", quick_site.parent / "cache", FIGURES_CONFIG=str(config),
+                        FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1 and "fashion.latent_map" in errors[0] and str(empty) in errors[0]

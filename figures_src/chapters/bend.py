@@ -689,27 +689,19 @@ def render_widths(run, style):
 # %% [markdown]
 # ## The jobs
 
-job(
-    "circles.hidden",
-    train=train_circles,
-    render=render_hidden,
+job("circles.hidden", train=train_circles, render=render_hidden,
     params=dict(
-        n_samples=1000,
-        noise=0.1,
-        width=16,
-        bottleneck=2,
-        epochs=50,
-        lr=0.001,
-        batch_size=32,
-        seed=0,
-        max_seeds=10,
-        target=0.95,
-        alive_share=0.05,
-        grid=101,
+        n_samples=1000, noise=0.1, width=16, bottleneck=2, epochs=50, lr=0.001, batch_size=32,
+        seed=0, max_seeds=10, target=0.95, alive_share=0.05, grid=101,
     ),
     quick=dict(n_samples=300, epochs=6, max_seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), width=(2, 1024), bottleneck=(2, 2),
+        epochs=(1, 2000), lr=(1e-6, 1.0), batch_size=(1, 10_000), seed=(0, None),
+        max_seeds=(1, 100), target=(0.0, 1.0), alive_share=(0.0, 1.0), grid=(11, 1001),
+    ),
     style=dict(fps=8),
-)
+)  # fmt: skip
 job(
     "circles.two_views",
     train="circles.hidden",
@@ -718,43 +710,29 @@ job(
 )
 job("circles.grid_warp", train="circles.hidden", render=render_grid_warp,
     style=dict(fps=8, steps=6, hold=6))  # fmt: skip
-job(
-    "spiral.hidden",
-    train=train_spiral,
-    render=render_spiral,
+job("spiral.hidden", train=train_spiral, render=render_spiral,
     params=dict(
-        points_per_class=500,
-        data_seed=0,
-        width=32,
-        bottleneck=3,
-        epochs=100,
-        lr=0.01,
-        batch_size=64,
-        every=3,
-        seed=0,
-        max_seeds=8,
-        target=0.95,
-        alive_share=0.05,
-        grid=121,
+        points_per_class=500, data_seed=0, width=32, bottleneck=3, epochs=100, lr=0.01,
+        batch_size=64, every=3, seed=0, max_seeds=8, target=0.95, alive_share=0.05, grid=121,
     ),
     quick=dict(points_per_class=100, epochs=6, max_seeds=2),
+    bounds=dict(
+        points_per_class=(20, 50_000), data_seed=(0, None), width=(3, 1024), bottleneck=(3, 3),
+        epochs=(1, 2000), lr=(1e-6, 1.0), batch_size=(1, 10_000), every=(1, 100),
+        seed=(0, None), max_seeds=(1, 100), target=(0.0, 1.0), alive_share=(0.0, 1.0),
+        grid=(11, 1001),
+    ),
     style=dict(fps=10),
-)
-job(
-    "circles.width",
-    train=train_widths,
-    render=render_widths,
+)  # fmt: skip
+job("circles.width", train=train_widths, render=render_widths,
     params=dict(
-        n_samples=1000,
-        noise=0.1,
-        depth=3,
-        epochs=100,
-        lr=0.02,
-        batch_size=100,
-        seeds=5,
-        every=4,
+        n_samples=1000, noise=0.1, depth=3, epochs=100, lr=0.02, batch_size=100, seeds=5, every=4,
         grid=81,
     ),
     quick=dict(n_samples=300, epochs=6, seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), depth=(1, 10), epochs=(1, 2000),
+        lr=(1e-6, 1.0), batch_size=(1, 10_000), seeds=(1, 20), every=(1, 100), grid=(11, 1001),
+    ),
     style=dict(fps=10),
-)
+)  # fmt: skip

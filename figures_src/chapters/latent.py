@@ -628,6 +628,12 @@ job(
     ),
     quick=dict(n_train=2000, epochs=2, n_map=600, max_iter=250,
                n_points=300, exaggeration_iter=50, n_iter=50),
+    bounds=dict(
+        n_train=(100, 60_000), epochs=(1, 200), hidden=(8, 4096), latent=(2, 256),
+        lr=(1e-6, 1.0), batch_size=(1, 10_000), n_map=(100, 10_000), seed=(0, None),
+        perplexity=(2.0, 100.0), max_iter=(250, 5000), angle=(0.0, 1.0),
+        n_points=(100, 10_000), exaggeration_iter=(0, 2000), n_iter=(1, 5000), every=(1, 100),
+    ),
     style=dict(fps=2, map_inches=10.0, dpi=160, zoom=2, spacing=0.8, label_size=14),
 )  # fmt: skip
 job(
@@ -635,4 +641,4 @@ job(
     train="fashion.latent_map",
     render=render_tsne_views,
     style=dict(fps=8, later_every=2),
-)
+)  # fmt: skip

@@ -554,44 +554,40 @@ def render_interpolation(run, style):
 # %% [markdown]
 # ## The jobs
 
-job(
-    "swissroll.unroll",
-    train=train_unroll,
-    render=render_unroll,
+job("swissroll.unroll", train=train_unroll, render=render_unroll,
     params=dict(
         n_samples=1500, noise=0.2, seed=0, n_neighbors=10, perplexity=30, tsne_iterations=500
     ),
     quick=dict(n_samples=500, tsne_iterations=250),
+    bounds=dict(
+        n_samples=(100, 20_000), noise=(0.0, 5.0), seed=(0, None), n_neighbors=(2, 100),
+        perplexity=(2, 100), tsne_iterations=(250, 5000),
+    ),
     style=dict(frames=36, fps=8, elevation=20.0),
-)
+)  # fmt: skip
 
-job(
-    "swissroll.paths",
-    train=train_paths,
-    render=render_paths,
+job("swissroll.paths", train=train_paths, render=render_paths,
     params=dict(
         n_samples=1500, noise=0.2, seed=0, n_neighbors=10, middle_band=0.2, path_points=121
     ),
     quick=dict(n_samples=500),
+    bounds=dict(
+        n_samples=(100, 20_000), noise=(0.0, 5.0), seed=(0, None), n_neighbors=(2, 100),
+        middle_band=(0.01, 1.0), path_points=(2, 1000),
+    ),
     style=dict(frames=31, fps=8, azimuth=10.0, elevation=15.0),
-)
+)  # fmt: skip
 
-job(
-    "digits.interpolation",
-    train=train_interpolation,
-    render=render_interpolation,
+job("digits.interpolation", train=train_interpolation, render=render_interpolation,
     params=dict(
-        test_fraction=0.2,
-        seed=0,
-        latent=12,
-        hidden=256,
-        ae_epochs=20,
-        classifier_epochs=10,
-        lr=0.002,
-        batch_size=128,
-        steps=11,
-        gif_steps=31,
+        test_fraction=0.2, seed=0, latent=12, hidden=256, ae_epochs=20, classifier_epochs=10,
+        lr=0.002, batch_size=128, steps=11, gif_steps=31,
     ),
     quick=dict(ae_epochs=2, classifier_epochs=2),
+    bounds=dict(
+        test_fraction=(0.05, 0.5), seed=(0, None), latent=(2, 256), hidden=(8, 4096),
+        ae_epochs=(1, 500), classifier_epochs=(1, 500), lr=(1e-6, 1.0), batch_size=(1, 4000),
+        steps=(2, 100), gif_steps=(2, 200),
+    ),
     style=dict(fps=10),
-)
+)  # fmt: skip

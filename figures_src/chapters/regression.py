@@ -567,6 +567,12 @@ PARAMS = dict(
     seed=0,
 )  # fmt: skip
 QUICK = dict(epochs=8, final_epochs=4, n_samples=1500)
+BOUNDS = dict(
+    n_samples=(100, 100_000), x_range=(0.1, 100.0), noise_std=(0.0, 1000.0),
+    val_fraction=(0.01, 0.9), width=(1, 1024), depth=(1, 10), y_scale=(0.001, 1e6),
+    epochs=(1, 5000), lr=(1e-6, 1.0), final_epochs=(0, 5000), final_lr=(1e-6, 1.0),
+    batch_size=(1, 100_000), grid=(11, 10_001), seed=(0, None),
+)  # fmt: skip
 
 job(
     "regression.fit",
@@ -574,6 +580,7 @@ job(
     render=render_fit,
     params=dict(PARAMS, zoom_from=2.15, zoom_to=2.33),
     quick=QUICK,
+    bounds=dict(BOUNDS, zoom_from=(-10.0, 10.0), zoom_to=(-10.0, 10.0)),
     style=dict(fps=8, frames=60),
 )
 job(
@@ -582,6 +589,7 @@ job(
     render=render_activations,
     params=PARAMS,
     quick=QUICK,
+    bounds=BOUNDS,
 )
 job(
     "regression.losses",
@@ -589,4 +597,5 @@ job(
     render=render_losses,
     params=PARAMS,
     quick=QUICK,
+    bounds=BOUNDS,
 )

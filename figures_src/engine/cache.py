@@ -4,29 +4,38 @@ Layout under the cache root::
 
     entries/<job>/<step>-<key>/   the step's files and manifest.json (their sha256s)
     tmp/                          entries being written; renamed into entries/ when complete
-    locks/<job>.lock              held while a build computes that job
+    locks/tmp-<owner>.lock        held by the live process that owns tmp/<owner>-* directories
+    locks/<job>.lock              held while a build computes that job's model or figure
+    stamps/<stamp>.json           the entries a complete build used (see keys.stamp)
 
 An entry directory appears only by ``rename`` of a complete temporary directory, so a
 reader never sees half an entry, and a killed build leaves only ``tmp/`` litter,
-which the next build removes.
+which the next build removes. Locks are ``filelock`` locks, released by the system when
+their process dies.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 MANIFEST = "manifest.json"
+# This process's name in tmp/: its directories are tmp/<OWNER>-*, kept while it holds
+# locks/tmp-<OWNER>.lock. Process ids alone could repeat across machines sharing a cache.
+OWNER = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+_held: dict[Path, FileLock] = {}
 
 
 class CacheError(OSError):
@@ -50,29 +59,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _cache_error(root: Path, error: OSError) -> CacheError:
     reason = os.strerror(error.errno) if error.errno else str(error)
-    hint = {
-        errno.ENOSPC: "free some disk space",
-        errno.EDQUOT: "free some disk space",
-        errno.EROFS: "make it writable",
-        errno.EACCES: "make it writable",
-        errno.EPERM: "make it writable",
-    }.get(error.errno or 0, "check it")
-    return CacheError(
-        f"cannot write the figure cache {root}: {reason}; {hint}, "
-        "or set FIGURES_CACHE_DIR to a writable directory"
-    )
+    full, readonly = (errno.ENOSPC, errno.EDQUOT), (errno.EROFS, errno.EACCES, errno.EPERM)
+    hint = "free some disk space" if error.errno in full else "check it"
+    hint = "make it writable" if error.errno in readonly else hint
+    return CacheError(f"cannot write the figure cache {root}: {reason}; {hint}, "
+                      "or set FIGURES_CACHE_DIR to a writable directory")  # fmt: skip
 
 
 class Cache:
@@ -142,35 +135,82 @@ class Cache:
         tmp = self.root / "tmp"
         try:
             tmp.mkdir(parents=True, exist_ok=True)
-            return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{prefix}", dir=tmp))
+            if self.root not in _held:  # held until this process ends
+                _held[self.root] = self._owner_lock(OWNER)
+                _held[self.root].acquire()
+            return Path(tempfile.mkdtemp(prefix=f"{OWNER}-{prefix}", dir=tmp))
         except OSError as error:
             raise _cache_error(self.root, error) from None
+
+    def _owner_lock(self, owner: str) -> FileLock:
+        (self.root / "locks").mkdir(parents=True, exist_ok=True)
+        return FileLock(self.root / "locks" / f"tmp-{owner}.lock")
 
     @contextlib.contextmanager
     def lock(self, job: str) -> Iterator[None]:
         """Hold an exclusive lock on ``job`` so two builds do not compute it at once."""
-        locks = self.root / "locks"
         try:
-            locks.mkdir(parents=True, exist_ok=True)
-            handle = open(locks / f"{job}.lock", "a+")
+            (self.root / "locks").mkdir(parents=True, exist_ok=True)
+            with FileLock(self.root / "locks" / f"{job}.lock"):
+                yield
         except OSError as error:
             raise _cache_error(self.root, error) from None
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def remove_litter(self) -> None:
-        """Delete temporary directories left by builds that were killed (their pid is gone)."""
+        """Delete temporary directories whose owner is gone (its lock is free)."""
         tmp = self.root / "tmp"
-        if not tmp.is_dir():
-            return
-        for child in tmp.iterdir():
-            pid = child.name.split("-", 1)[0]
-            if not pid.isdigit() or not _alive(int(pid)):
-                shutil.rmtree(child, ignore_errors=True)
+        for child in sorted(tmp.iterdir()) if tmp.is_dir() else []:
+            try:
+                with self._owner_lock(child.name.split("-", 1)[0]).acquire(timeout=0):
+                    shutil.rmtree(child, ignore_errors=True)
+            except Timeout:
+                continue  # its owner is alive
+
+    def read_stamp(self, stamp: str) -> list[tuple[str, Entry]] | None:
+        """Each job's render entry, as a complete build recorded them under ``stamp``, if
+        they and their train entries are all still there and verify; None otherwise."""
+        found = []
+        try:
+            used = json.loads((self.root / "stamps" / f"{stamp}.json").read_text())["jobs"]
+            for name, rkey, trained_by, tkey in used:
+                render, train = (
+                    self.read(name, "render", rkey),
+                    self.read(trained_by, "train", tkey),
+                )
+                if render is None or train is None:
+                    return None
+                found.append((name, render))
+        except (CorruptEntry, ValueError, OSError, KeyError, TypeError):
+            return None  # the full build reports and repairs what is wrong
+        return found
+
+    def write_stamp(self, stamp: str, quick: bool, only: str | None, used: list) -> None:
+        """Record the entries [job, render key, model job, train key] of a complete build."""
+        self.write_json(f"stamps/{stamp}.json", {"quick": quick, "only": only, "jobs": used})
+
+    def remove_stale(self) -> list[Path]:
+        """Delete every entry that the newest complete build of each mode (full, quick) did
+        not use, and the older stamps; returns what was removed."""
+        stamps = sorted((self.root / "stamps").glob("*.json"), key=lambda p: p.stat().st_mtime)
+        newest: dict[bool, Path] = {}
+        for path in stamps:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                recorded = json.loads(path.read_text())
+                if recorded.get("only") is None:
+                    newest[bool(recorded.get("quick"))] = path
+        keep = set()
+        for path in newest.values():
+            for name, rkey, trained_by, tkey in json.loads(path.read_text())["jobs"]:
+                keep |= {self.entry_path(name, "render", rkey)}
+                keep |= {self.entry_path(trained_by, "train", tkey)}
+        removed = [e for e in sorted((self.root / "entries").glob("*/*-*")) if e not in keep]
+        removed += [p for p in stamps if p not in newest.values()]
+        for path in (self.root / "locks").glob("tmp-*.lock"):  # of processes that are gone
+            with contextlib.suppress(Timeout), FileLock(path).acquire(timeout=0):
+                path.unlink()
+        for path in removed:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        return removed
 
     def clear(self) -> None:
         """Delete the whole cache."""

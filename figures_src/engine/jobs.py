@@ -17,9 +17,6 @@ from typing import Any
 
 CHAPTERS_PACKAGE = "figures_src.chapters"
 
-# Parameters that may be zero; every other number must be positive.
-MAY_BE_ZERO = ("seed", "noise")
-
 Params = SimpleNamespace
 
 
@@ -38,6 +35,7 @@ class Job:
     style: Mapping[str, Any] = field(default_factory=dict)
     quick: Mapping[str, Any] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     chapter: str = ""
     trained_by: str = ""  # the job whose train step (and cache entry) this one uses
 
@@ -63,16 +61,19 @@ def job(
     style: Mapping[str, Any] | None = None,
     quick: Mapping[str, Any] | None = None,
     choices: Mapping[str, tuple[str, ...]] | None = None,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> Job:
     """Register a figure job under a dotted name such as ``circles.hidden``; returns it.
 
     ``train`` may name an earlier job instead of giving a function: the new job then draws
     from that job's trained model (same parameters, same cache entry) without retraining.
+    ``bounds`` gives every numeric parameter its allowed range, ``(low, high)`` inclusive,
+    None for no limit: ``bounds=dict(epochs=(1, 2000), seed=(0, None))``.
     """
     if isinstance(train, str):
         if train not in _REGISTRY:
             raise ConfigError(f"job {name!r} shares training with unknown job {train!r}")
-        if params or quick or choices:
+        if params or quick or choices or bounds:
             raise ConfigError(f"job {name!r} shares training with {train!r}; set parameters there")
         parent = _REGISTRY[train]
         new = replace(parent, name=name, render=render, style=dict(style or {}),
@@ -87,9 +88,11 @@ def job(
         style=dict(style or {}),
         quick=dict(quick or {}),
         choices=dict(choices or {}),
+        bounds=dict(bounds or {}),
         chapter=train.__module__,
         trained_by=name,
     )
+    _check_bounds(new)
     for key, value in new.quick.items():
         check_param(new, key, value)
     old = _REGISTRY.get(name)
@@ -114,10 +117,11 @@ def check_param(owner: Job, key: str, value: Any) -> Any:
             raise ConfigError(f"{where}: {key} must be a number, not {value!r}")
         if isinstance(default, int) and not isinstance(value, int):
             raise ConfigError(f"{where}: {key} must be a whole number, not {value!r}")
-        if key in MAY_BE_ZERO and value < 0:
-            raise ConfigError(f"{where}: {key} must be zero or more, not {value!r}")
-        if key not in MAY_BE_ZERO and value <= 0:
-            raise ConfigError(f"{where}: {key} must be greater than zero, not {value!r}")
+        low, high = owner.bounds[key]
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConfigError(
+                f"{where}: {key} = {value!r} is out of range; {_range(key, low, high)}"
+            )
     elif isinstance(default, str):
         allowed = owner.choices.get(key)
         if not isinstance(value, str) or (allowed and value not in allowed):
@@ -125,6 +129,33 @@ def check_param(owner: Job, key: str, value: Any) -> Any:
                 f"{where}: {key} = {value!r} is not one of: {', '.join(allowed or ('a string',))}"
             )
     return value
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _range(key: str, low: float | None, high: float | None) -> str:
+    if high is None:
+        return f"allowed: {key} >= {low}"
+    return f"allowed: {key} <= {high}" if low is None else f"allowed: {low} <= {key} <= {high}"
+
+
+def _check_bounds(new: Job) -> None:
+    """Every numeric parameter has bounds that hold its default; no bounds for anything else."""
+    where = f"job {new.name!r} ({new.chapter})"
+    for key, default in new.params.items():
+        if _numeric(default) and key not in new.bounds:
+            raise ConfigError(
+                f"{where}: numeric parameter {key!r} has no bounds; add {key}=(LOW, HIGH) to "
+                "the bounds=dict(...) of its job(...) call (inclusive; None for no limit)"
+            )
+    for key, pair in new.bounds.items():
+        ok = isinstance(pair, tuple) and len(pair) == 2
+        if key not in new.params or not _numeric(new.params[key]) or not ok:
+            raise ConfigError(f"{where}: bounds[{key!r}] must be a (LOW, HIGH) pair for a "
+                              "numeric parameter")  # fmt: skip
+        check_param(new, key, new.params[key])
 
 
 def chapter_modules() -> list[str]:

@@ -1,8 +1,10 @@
 """Cache keys: what a step's output depends on, hashed.
 
-A step depends on its function's source, the sources of the module-level names it
-uses (followed transitively), the whole source of every local module it uses, its
-parameters, and the versions of the libraries that compute and draw.
+A step depends on its function's source (decorators included), the sources of the
+module-level names it uses (followed transitively), the whole source of every local module
+it uses, its parameters, quick mode and the versions of the libraries that compute and
+draw. Never on where the checkout lives, who builds it, when, or on which machine: files
+are named by their path inside the package, so clones at different paths share a cache.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the layout of cache entries changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
 
@@ -31,13 +33,14 @@ def digest(value: Any) -> str:
 
 def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """The installed version of each named distribution ("absent" if it is not installed)."""
-    versions = {}
-    for name in names:
+
+    def version(name: str) -> str:
         try:
-            versions[name] = importlib.metadata.version(name)
+            return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+            return "absent"
+
+    return {name: version(name) for name in names}
 
 
 @cache
@@ -130,7 +133,10 @@ class _Source:
         self.definitions = _module_definitions(self.tree)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ast.dump(node)
+        """The node's source, with the decorators of a function or class."""
+        decorators = getattr(node, "decorator_list", [])
+        text = "".join(f"@{ast.get_source_segment(self.text, d)}\n" for d in decorators)
+        return text + (ast.get_source_segment(self.text, node) or ast.dump(node))
 
 
 def source_closure(function: Any) -> str:
@@ -193,9 +199,46 @@ def source_digest(function: Any) -> str:
     return hashlib.sha256(source_closure(function).encode()).hexdigest()
 
 
-def file_digest(paths: list[Path]) -> str:
-    """A sha256 over the names and bytes of files, in the given order."""
+def file_digest(files: dict[str, Path]) -> str:
+    """A sha256 over files, each named by the caller (a path inside the package, never an
+    absolute one) and taken in name order."""
     h = hashlib.sha256()
-    for path in paths:
-        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def package_files(*names: str) -> dict[str, Path]:
+    """Files of figures_src by their path inside it (all ``*.py`` when no name is given)."""
+    package = PACKAGE_ROOT / LOCAL_PACKAGE
+    paths = [package / n for n in names] or sorted(package.rglob("*.py"))
+    return {p.relative_to(package).as_posix(): p for p in paths}
+
+
+# What the render step's output depends on beyond its own source: how frames are drawn
+# (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
+RENDER_FILES = ("drawing.py", "engine/media.py")
+
+
+def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
+    """The key of a job's train step: shared by every job that uses the same model."""
+    source, versions = source_digest(job.train), library_versions()
+    return digest([CACHE_FORMAT, "train", job.trained_by, source, params, settings.quick, versions])
+
+
+def render_key(job: Any, trained_key: str) -> str:
+    """The key of a job's render step: its model's train key, its source and its style."""
+    source, media = source_digest(job.render), file_digest(package_files(*RENDER_FILES))
+    return digest([CACHE_FORMAT, "render", trained_key, source, dict(job.style), media])
+
+
+def stamp(settings: Any, only: str | None, registry: dict[str, Any] | None) -> str:
+    """The key of a whole build: every source file, the settings and the library versions,
+    computed without importing any chapter (a test's own ``registry`` adds its modules)."""
+    files = package_files()
+    files.update(
+        {j.chapter: Path(sys.modules[j.chapter].__file__) for j in (registry or {}).values()}
+    )
+    jobs = {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()}
+    build = [settings.quick, settings.overrides, only, library_versions(), jobs]
+    return digest([CACHE_FORMAT, "stamp", file_digest(files), build])

@@ -19,7 +19,8 @@ from figures_src.engine.pages import (
     source_copy,
     source_paths,
 )
-from figures_src.engine.runner import JobResult, build, report_entry
+from figures_src.engine.report import JobResult, report_entry
+from figures_src.engine.runner import build
 
 SITE_LIBRARIES = (
     "mkdocs", "mkdocs-material", "mkdocs-gen-files", "mkdocs-glightbox", "pymdown-extensions",

@@ -1,0 +1,88 @@
+"""What a build tells: one progress line per job, and the report of the last build.
+
+Lines go through the logger ``mkdocs.plugins.figures``, so ``mkdocs build -q`` and ``-v``
+(and ProperDocs, which adopts the ``mkdocs`` loggers) apply; the command line sets up its
+own handler. ``report.json`` at the cache root records the last build's jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from figures_src.engine.cache import Entry
+
+log = logging.getLogger("mkdocs.plugins.figures")
+REPORT = "report.json"
+
+
+class BuildError(RuntimeError):
+    """One or more jobs failed; the message names them."""
+
+
+@dataclass
+class JobResult:
+    """What happened to one job in one build."""
+
+    name: str
+    status: str  # built | cached | failed
+    seconds: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, str] = field(default_factory=dict)
+    media: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    user_error: bool = False  # a one-line message for the maintainer, not a traceback
+
+
+def result_from(name: str, status: str, seconds: float, entry: Entry, root: Path, steps: dict):
+    """A job's result from its verified render entry."""
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    meta = entry.meta
+    return JobResult(
+        name=name,
+        status=status,
+        seconds=round(seconds, 2),
+        metrics=meta.get("metrics", {}),
+        outputs=[shown(path) for _, path in sorted(entry.files.items())],
+        params=meta.get("params", {}),
+        steps=steps,
+        media=meta.get("media", {}),
+    )
+
+
+def progress(result: JobResult) -> None:
+    steps = ", ".join(f"{k} {v}" for k, v in result.steps.items())
+    detail = f" ({steps})" if steps and result.status == "built" else ""
+    log.info(f"figures: {result.name:<24} {result.status:<6} {result.seconds:6.1f} s{detail}")
+
+
+def report_entry(result: JobResult) -> dict[str, Any]:
+    """One job as it appears in ``report --json``."""
+    found = asdict(result)
+    del found["user_error"]
+    if found["error"] is None:
+        del found["error"]
+    return found
+
+
+def write_report(
+    cache: Any, results: list[JobResult], quick: bool, versions: dict[str, str]
+) -> None:
+    report = {"quick": quick, "versions": versions, "jobs": [report_entry(r) for r in results]}
+    cache.write_json(REPORT, report)
+
+
+def load_report(cache_dir: Path) -> dict[str, Any]:
+    """The report of the last build, or a BuildError saying there was none."""
+    path = cache_dir / REPORT
+    if not path.exists():
+        raise BuildError(f"no report at {path}; run `python -m figures_src build` first")
+    return json.loads(path.read_text())
