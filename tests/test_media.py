@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from figures_src.engine.media import MAX_GIF_BYTES, Animation, MediaError, encode_animation
+from figures_src.engine.media import (
+    MAX_GIF_BYTES,
+    Animation,
+    MediaError,
+    encode_animation,
+    encode_outputs,
+)
 
 
 def gif_blocks(data: bytes) -> tuple[int, int, bool]:
@@ -79,6 +85,16 @@ def test_oversized_gif_is_refused():
     noise = [rng.integers(0, 255, size=(400, 400, 3), dtype=np.uint8) for _ in range(12)]
     with pytest.raises(MediaError, match=r"big\.gif is .* MB, over the 1\.5 MB limit"):
         encode_animation("big", Animation(noise, [""] * 12))
+
+
+def test_data_outputs_are_stored_as_they_are():
+    files, facts = encode_outputs({"weights.json": b'{"w": [1, 2]}'})
+    assert files == {"weights.json": b'{"w": [1, 2]}'}
+    assert facts == {"weights.json": {"kind": "data", "bytes": 13}}
+    with pytest.raises(MediaError, match="'x.json'"):
+        encode_outputs({"weights": b"{}"})
+    with pytest.raises(MediaError, match="not str"):
+        encode_outputs({"weights.json": "{}"})
 
 
 def test_the_sites_animations_are_within_the_limits(quick_site):

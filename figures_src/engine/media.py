@@ -153,7 +153,10 @@ def encode_figure(name: str, fig: Any) -> dict[str, bytes]:
 
 
 def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """Encode a render step's outputs; returns the files and facts about them (frames, draw ms)."""
+    """Encode a render step's outputs; returns the files and facts about them (frames, draw ms).
+
+    An output that is ``bytes`` is a data file (weights or points for an explorable), stored
+    as it is under its own name, which carries its type: ``{"weights.json": data}``."""
     files: dict[str, bytes] = {}
     facts: dict[str, Any] = {}
     for name, output in outputs.items():
@@ -170,9 +173,14 @@ def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str,
         elif hasattr(output, "canvas"):
             files.update(encode_figure(name, output))
             facts[name] = {"kind": "figure", "min_text_px": smallest_text_px(output)}
+        elif isinstance(output, bytes):
+            if "." not in name:
+                raise MediaError(f"{name}: a data output is named with its file type, as 'x.json'")
+            files[name] = output
+            facts[name] = {"kind": "data", "bytes": len(output)}
         else:
             raise MediaError(
-                f"{name}: render must return Animation or a matplotlib Figure, "
-                f"not {type(output).__name__}"
+                f"{name}: render must return an Animation, a matplotlib Figure or bytes "
+                f"(a data file), not {type(output).__name__}"
             )
     return files, facts
