@@ -12,6 +12,9 @@ Two kinds of placeholder appear in ``docs/*.md``:
     a link to that file: in the repository when ``repo_url`` is set in mkdocs.yml, otherwise
     to a copy that the site serves under ``source/``.
 
+``{{ data circles.explorable/circles.json }}``
+    the URL, relative to the page, of a data file a job made (for an explorable's script).
+
 ``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself.
 Any placeholder that names something the build did not make is an error.
 """
@@ -38,6 +41,7 @@ FIGURE = re.compile(
 )
 SOURCE = re.compile(r"\{\{\s*source\s+(?P<path>[\w./-]+)\s*\}\}")
 SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions)\s*\}\}")
+DATA = re.compile(r"\{\{\s*data\s+(?P<job>[\w.]+)/(?P<file>[\w.-]+)\s*\}\}")
 LEFTOVER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
@@ -184,6 +188,18 @@ def source_paths(text: str) -> list[str]:
     return [m["path"] for m in SOURCE.finditer(text)]
 
 
+def data_url(job: str, name: str, where: str, prefix: str, files: Mapping[str, bytes]) -> str:
+    """The page-relative URL of a data file that ``job`` made; PageError if it made none."""
+    path = f"{FIGURES_DIR}/{job}/{name}"
+    if path not in files:
+        made = sorted(f.rsplit("/", 1)[1] for f in files if f.startswith(f"{FIGURES_DIR}/{job}/"))
+        raise PageError(
+            f"{where}: {{{{ data {job}/{name} }}}}: job {job!r} made no such file; "
+            f"it made: {', '.join(made) or 'nothing'}"
+        )
+    return prefix + path
+
+
 def fill_page(
     text: str,
     where: str,
@@ -215,6 +231,7 @@ def fill_page(
     text = METRIC.sub(metric, text)
     text = SPECIAL.sub(special, text)
     text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files), text)
+    text = DATA.sub(lambda m: data_url(m["job"], m["file"], where, prefix, files), text)
     if root is not None:
         text = SOURCE.sub(lambda m: source_link(m["path"], where, root, repo_url), text)
     leftover = LEFTOVER.search(text)

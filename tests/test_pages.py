@@ -1,0 +1,25 @@
+"""Page placeholders that need no build: data-file URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from figures_src.engine.pages import PageError, fill_page
+
+FILES = {"figures/circles.explorable/circles.json": b"{}"}
+
+
+def fill(text: str, depth: int = 1) -> str:
+    return fill_page(text, "docs/x.md", {}, FILES, depth, {})
+
+
+def test_data_placeholder_becomes_a_page_relative_url():
+    assert fill("{{ data circles.explorable/circles.json }}") == (
+        "../figures/circles.explorable/circles.json"
+    )
+    assert fill("{{ data circles.explorable/circles.json }}", depth=0).startswith("figures/")
+
+
+def test_data_placeholder_naming_a_missing_file_is_one_clear_error():
+    with pytest.raises(PageError, match=r"docs/x\.md: .*made no such file; it made: circles\.json"):
+        fill("{{ data circles.explorable/weights.bin }}")
