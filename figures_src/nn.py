@@ -17,6 +17,7 @@ def tensor(array: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tenso
     return torch.as_tensor(np.asarray(array), dtype=dtype)
 
 
+# --8<-- [start:train-epochs]
 def train_epochs(
     model: nn.Module,
     X: torch.Tensor,
@@ -49,6 +50,9 @@ def train_epochs(
             total += loss.item() * len(batch)
         model.eval()
         yield epoch, total / len(X)
+
+
+# --8<-- [end:train-epochs]
 
 
 # --8<-- [start:autoencoder]
