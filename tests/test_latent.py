@@ -20,7 +20,8 @@ from figures_src.chapters import latent
 def real_report() -> dict[str, dict]:
     """This chapter's jobs at the real settings (the rest of the site is not needed here)."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"

@@ -21,7 +21,8 @@ def real_report() -> dict[str, dict]:
     """This chapter's jobs at the real (published) settings, built into the project's cache.
     Only these jobs: the claims below need nothing else."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"
