@@ -417,7 +417,7 @@ def network(run, x) -> np.ndarray:
 
 
 # %% [markdown]
-# ## Jobs
+# ## Jobs (activations.py and losses.py train with the same parameters)
 
 PARAMS = dict(
     n_samples=5000, x_range=4.0, noise_std=30.0, val_fraction=0.2, width=64, depth=3,
