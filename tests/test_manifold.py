@@ -117,8 +117,8 @@ def test_too_many_neighbours_short_circuit_the_roll():
 def test_digit_strips_show_each_digit_at_least_48_css_px_wide():
     """Measured from the figure itself: each digit's drawn width, scaled as the page scales
     a figure wider than the text column."""
+    from figures_src.drawing import COLUMN_CSS_PX
     from figures_src.engine.jobs import _REGISTRY
-    from figures_src.engine.media import COLUMN_CSS_PX
 
     job = _REGISTRY["digits.interpolation"]
     rng = np.random.default_rng(0)
