@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import zlib
@@ -63,6 +64,12 @@ def noisy_regression(n_samples: int, x_range: float, noise_std: float, seed: int
     x = rng.uniform(-x_range, x_range, n_samples)
     y = regression_target(x) + rng.normal(0.0, noise_std, n_samples)
     return x.astype(np.float32), y.astype(np.float32)
+
+
+def noise_floor_mae(noise_std: float) -> float:
+    """E|ε| for ε ~ N(0, σ²), the noise of :func:`noisy_regression`: the MAE of the true
+    function itself on fresh data, which no model beats on average."""
+    return noise_std * math.sqrt(2 / math.pi)
 
 
 # --8<-- [end:regression]

@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from figures_src.chapters import bend
+from figures_src.chapters import circles, grid_warp, spiral
 from figures_src.engine.jobs import all_jobs
 
 CLASSIFIERS = ["circles.hidden", "circles.two_views", "circles.grid_warp", "spiral.hidden"]
 BEND_JOBS = [*CLASSIFIERS, "circles.width"]
+MODULES = ("circles", "grid_warp", "spiral", "widths")  # the chapter's code
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
@@ -111,45 +112,45 @@ def test_units_revived_counts_units_silent_then_active():
             [False, True, False, False],
         ]
     )
-    assert bend.units_revived(silent) == 2
-    assert bend.longest_silence(silent) == (0, 1, 2)
-    assert bend.units_revived(np.zeros((3, 2), bool)) == 0
-    assert bend.longest_silence(np.ones((3, 2), bool)) == (-1, -1, -1)
+    assert spiral.units_revived(silent) == 2
+    assert spiral.longest_silence(silent) == (0, 1, 2)
+    assert spiral.units_revived(np.zeros((3, 2), bool)) == 0
+    assert spiral.longest_silence(np.ones((3, 2), bool)) == (-1, -1, -1)
 
 
 def test_silent_units_means_zero_on_every_point():
     hidden = np.zeros((2, 5, 2))
     hidden[0, 3, 0] = 0.5  # unit 1 non-zero on one point at snapshot 0
-    assert bend.silent_units(hidden).tolist() == [[False, True], [True, True]]
+    assert spiral.silent_units(hidden).tolist() == [[False, True], [True, True]]
 
 
 def test_first_epoch_at_target():
-    assert bend.first_epoch_at(np.array([0.5, 0.8, 0.96, 0.94, 0.99]), 0.95) == 2
-    assert bend.first_epoch_at(np.array([0.5, 0.6]), 0.95) == -1
+    assert circles.first_epoch_at(np.array([0.5, 0.8, 0.96, 0.94, 0.99]), 0.95) == 2
+    assert circles.first_epoch_at(np.array([0.5, 0.6]), 0.95) == -1
 
 
 def test_layer2_view_splits_w2_into_a_turn_and_a_2x2_map():
     rng = np.random.default_rng(0)
     run = SimpleNamespace(W1=rng.normal(size=(16, 2)), W2=rng.normal(size=(2, 16)))
-    flat = bend.flat_view(run)
-    view, inside = bend.layer2_view(run, flat)
+    flat = grid_warp.flat_view(run)
+    view, inside = grid_warp.layer2_view(run, flat)
     assert np.allclose(flat @ flat.T, np.eye(2)) and np.allclose(view @ view.T, np.eye(2))
     assert np.allclose(inside @ view, run.W2)
     points = rng.normal(size=(7, 16))
-    turn = bend.camera_turn(points, flat, view)
+    turn = grid_warp.camera_turn(points, flat, view)
     assert np.allclose(turn(0.0), points @ flat.T) and np.allclose(turn(1.0), points @ view.T)
 
 
 # --- the page -------------------------------------------------------------------------------
 
 
-def code_tabs(page: str) -> list[tuple[str, list[str]]]:
-    """Each Code tab of the page: (figure it sits beside, snippet sections it shows)."""
+def code_tabs(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each Code tab of the page: (figure it sits beside, (module, section) it shows)."""
     tabs = []
     for block in re.split(r'^=== "Figure"', page, flags=re.M)[1:]:
         figure = re.search(r"\{\{ figure (\S+)", block)[1]
         code = block.split('=== "Code"', 1)[1]
-        sections = re.findall(r'--8<-- "figures_src/chapters/bend\.py:([\w-]+)"', code)
+        sections = re.findall(r'--8<-- "figures_src/chapters/(\w+)\.py:([\w-]+)"', code)
         tabs.append((figure, sections))
     return tabs
 
@@ -158,19 +159,25 @@ def section_source(module: str, name: str) -> str:
     match = re.search(
         rf"# --8<-- \[start:{name}\]\n(.*?)# --8<-- \[end:{name}\]", module, flags=re.S
     )
-    assert match, f"no section {name!r} in bend.py"
+    assert match, f"no section {name!r}"
     return match[1]
+
+
+def chapter_source(repo_root, module: str) -> str:
+    return (repo_root / "figures_src" / "chapters" / f"{module}.py").read_text()
 
 
 def test_each_code_tab_defines_its_figures_train_and_render_functions(repo_root):
     page = (repo_root / "docs" / "layers-bend-space.md").read_text()
-    module = (repo_root / "figures_src" / "chapters" / "bend.py").read_text()
     jobs = all_jobs()
     tabs = code_tabs(page)
     assert len(tabs) == 5
     for figure, sections in tabs:
+        assert sections and {module for module, _ in sections} <= set(MODULES), figure
         job = jobs[figure.split("/")[0]]
-        source = "\n".join(section_source(module, name) for name in sections)
+        source = "\n".join(
+            section_source(chapter_source(repo_root, module), name) for module, name in sections
+        )
         assert "fmt: skip" not in source and "noqa" not in source, figure
         defined = {
             node.name
@@ -192,6 +199,7 @@ def test_page_names_the_data_and_the_claims_truly(repo_root):
         assert word not in prose, word
     assert "[Sources and further reading](sources.md)" in page.split("## Two circles")[0]
     assert "devson" in page.split("## Two circles")[0]
-    module = (repo_root / "figures_src" / "chapters" / "bend.py").read_text()
     # Text is INK by the shared style; only lines name it.
-    assert not re.search(r"(text|set_title|set_label)\([^()]*color=INK", module)
+    for module in MODULES:
+        source = chapter_source(repo_root, module)
+        assert not re.search(r"(text|set_title|set_label)\([^()]*color=INK", source), module

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from figures_src import datasets
-from figures_src.chapters import latent
+from figures_src.chapters import fashion, tsne
 
 # %% The claims, at the real settings
 
@@ -20,7 +20,8 @@ from figures_src.chapters import latent
 def real_report() -> dict[str, dict]:
     """This chapter's jobs at the real settings (the rest of the site is not needed here)."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"
@@ -97,11 +98,11 @@ def test_gaps_are_widened_but_their_order_is_roughly_kept(real_report):
 
 def test_every_perplexity_keeps_neighbourhoods_that_pca_loses(real_report):
     m = real_report["fashion.tsne_views"]["metrics"]
-    for perplexity in latent.PERPLEXITIES:
+    for perplexity in tsne.PERPLEXITIES:
         assert m[f"trustworthiness_perplexity_{perplexity}"] > m["trustworthiness_pca"] + 0.03
         assert m[f"knn_accuracy_perplexity_{perplexity}"] > m["knn_accuracy_pca"] + 0.1
     # "the gap between classes is a setting": it moves with the perplexity
-    gaps = [m[f"separation_perplexity_{q}"] for q in latent.PERPLEXITIES]
+    gaps = [m[f"separation_perplexity_{q}"] for q in tsne.PERPLEXITIES]
     assert max(gaps) > 1.2 * min(gaps)
 
 
@@ -115,29 +116,29 @@ def test_the_animated_run_ends_as_a_faithful_map(real_report):
 
 def test_knn_overlap_is_one_for_a_map_that_keeps_every_neighbourhood():
     z = np.random.default_rng(0).normal(size=(300, 8))
-    assert latent.knn_overlap(z, z, k=10) == 1.0
-    assert latent.knn_overlap(z, 3.0 * z + 1.0, k=10) == 1.0  # scale and shift keep neighbours
+    assert tsne.knn_overlap(z, z, k=10) == 1.0
+    assert tsne.knn_overlap(z, 3.0 * z + 1.0, k=10) == 1.0  # scale and shift keep neighbours
 
 
 def test_knn_overlap_counts_the_shared_neighbours():
     z = np.array([[0.0], [1.0], [3.0], [7.0]])  # nearest: 0->1, 1->0, 2->1, 3->2
     flat = np.array([[0.0], [1.0], [3.5], [2.2]])  # nearest: 0->1, 1->0, 2->3, 3->1
-    assert latent.knn_overlap(z, flat, k=1) == 0.5
-    assert latent.knn_overlap(z, flat, k=2) == pytest.approx((0.5 + 0.5 + 0.5 + 1) / 4)
+    assert tsne.knn_overlap(z, flat, k=1) == 0.5
+    assert tsne.knn_overlap(z, flat, k=2) == pytest.approx((0.5 + 0.5 + 0.5 + 1) / 4)
 
 
 def test_intruder_ranks_are_the_places_in_the_latent_ranking():
     z = np.array([[0.0], [1.0], [3.0], [7.0]])
     flat = np.array([[0.0], [1.0], [3.5], [2.2]])
     # point 2's map neighbour is point 3, its 3rd nearest in z; point 3's is point 1, its 2nd
-    assert sorted(latent.intruder_ranks(z, flat, k=1)) == [2, 3]
-    assert len(latent.intruder_ranks(z, z, k=1)) == 0
+    assert sorted(tsne.intruder_ranks(z, flat, k=1)) == [2, 3]
+    assert len(tsne.intruder_ranks(z, z, k=1)) == 0
 
 
 def test_knn_overlap_of_a_random_map_is_near_chance():
     rng = np.random.default_rng(1)
     z, flat = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 2))
-    assert latent.knn_overlap(z, flat, k=10) < 0.05  # chance: 10 of 999
+    assert tsne.knn_overlap(z, flat, k=10) < 0.05  # chance: 10 of 999
 
 
 # %% Colours that classes sharing a border keep apart for colour-blind eyes
@@ -188,9 +189,9 @@ def worst_neighbour_difference(colors) -> float:
 def test_neighbouring_classes_differ_in_colour_for_colour_blind_readers():
     from figures_src.plotting import TEN_COLORS
 
-    assert sorted(latent.COLORS) == sorted(TEN_COLORS)  # the shared palette, reassigned
-    assert worst_neighbour_difference(latent.COLORS) >= 25
-    assert worst_neighbour_difference(latent.COLORS) > worst_neighbour_difference(TEN_COLORS) + 10
+    assert sorted(tsne.COLORS) == sorted(TEN_COLORS)  # the shared palette, reassigned
+    assert worst_neighbour_difference(tsne.COLORS) >= 25
+    assert worst_neighbour_difference(tsne.COLORS) > worst_neighbour_difference(TEN_COLORS) + 10
 
 
 def test_every_island_is_named_where_its_class_is_densest():
@@ -199,7 +200,7 @@ def test_every_island_is_named_where_its_class_is_densest():
     centres = rng.uniform(-50, 50, size=(10, 2))
     points = centres[y] + rng.normal(size=(500, 2))
     points[y == 3] += np.where(np.arange(50)[:, None] < 10, 30.0, 0.0)  # a few strays
-    hearts = latent.island_hearts(points, y)
+    hearts = tsne.island_hearts(points, y)
     assert (y[hearts] == np.arange(10)).all()
     assert np.linalg.norm(points[hearts] - centres, axis=1).max() < 3.5  # in the main island
     # where the class's mean would be: pulled off its island by the strays
@@ -245,7 +246,7 @@ def test_every_code_tab_shows_the_train_function_and_a_render_function():
 
 def test_kept_thumbnails_never_come_closer_than_the_gap():
     xy = np.random.default_rng(0).uniform(0, 100, size=(500, 2))
-    kept = latent.spaced_points(xy, 10.0)
+    kept = fashion.spaced_points(xy, 10.0)
     assert kept[0] == 0 and 20 < len(kept) < 200
     chosen = xy[kept]
     apart = np.abs(chosen[:, None] - chosen[None]).max(axis=2)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from figures_src import datasets
-from figures_src.chapters import manifold
+from figures_src.chapters import digits, swissroll
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "manifold-hypothesis.md"
 JOBS = ("swissroll.unroll", "swissroll.paths", "digits.interpolation")
@@ -21,7 +21,8 @@ def real_report() -> dict[str, dict]:
     """This chapter's jobs at the real (published) settings, built into the project's cache.
     Only these jobs: the claims below need nothing else."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"
@@ -103,10 +104,10 @@ def test_too_many_neighbours_short_circuit_the_roll():
     from figures_src.engine.jobs import _REGISTRY
 
     unroll = dict(_REGISTRY["swissroll.unroll"].params, n_neighbors=40, tsne_iterations=250)
-    _, m = manifold.train_unroll(SimpleNamespace(**unroll))
+    _, m = swissroll.train_unroll(SimpleNamespace(**unroll))
     assert m["unroll_correlation_isomap"] < 0.3 and m["unroll_correlation_lle"] < 0.3
     paths = dict(_REGISTRY["swissroll.paths"].params, n_neighbors=40)
-    _, m = manifold.train_paths(SimpleNamespace(**paths))
+    _, m = swissroll.train_paths(SimpleNamespace(**paths))
     assert m["geodesic_excess"] < 0
 
 
@@ -116,8 +117,8 @@ def test_too_many_neighbours_short_circuit_the_roll():
 def test_digit_strips_show_each_digit_at_least_48_css_px_wide():
     """Measured from the figure itself: each digit's drawn width, scaled as the page scales
     a figure wider than the text column."""
+    from figures_src.drawing import COLUMN_CSS_PX
     from figures_src.engine.jobs import _REGISTRY
-    from figures_src.engine.media import COLUMN_CSS_PX
 
     job = _REGISTRY["digits.interpolation"]
     rng = np.random.default_rng(0)
@@ -139,8 +140,8 @@ def test_digit_strips_show_each_digit_at_least_48_css_px_wide():
 
 def test_arc_length_grows_at_the_spiral_speed():
     t = np.linspace(1.0, 15.0, 2001)
-    speed = np.gradient(manifold.arc_length(t), t)
-    assert manifold.arc_length(np.array([0.0]))[0] == 0.0
+    speed = np.gradient(swissroll.arc_length(t), t)
+    assert swissroll.arc_length(np.array([0.0]))[0] == 0.0
     np.testing.assert_allclose(speed[1:-1], np.sqrt(1 + t[1:-1] ** 2), rtol=1e-4)
 
 
@@ -148,24 +149,24 @@ def test_unroll_correlation_takes_the_best_axis_and_ignores_direction():
     rng = np.random.default_rng(0)
     t = rng.uniform(0, 10, 300)
     noise = rng.normal(size=300)
-    assert manifold.unroll_correlation(t, np.c_[noise, -t]) == pytest.approx(1.0)
-    assert manifold.unroll_correlation(t, np.c_[noise, noise]) < 0.2
+    assert swissroll.unroll_correlation(t, np.c_[noise, -t]) == pytest.approx(1.0)
+    assert swissroll.unroll_correlation(t, np.c_[noise, noise]) < 0.2
 
 
 def test_camera_is_a_rotation():
     points = np.random.default_rng(1).normal(size=(50, 3))
-    screen, depth = manifold.camera(points, azimuth=37.0, elevation=21.0)
+    screen, depth = swissroll.camera(points, azimuth=37.0, elevation=21.0)
     seen = np.c_[screen, depth]
     pairwise = lambda p: np.linalg.norm(p[:, None] - p[None], axis=-1)  # noqa: E731
     np.testing.assert_allclose(pairwise(seen), pairwise(points), atol=1e-12)
-    front, depth0 = manifold.camera(points, azimuth=0.0, elevation=0.0)
+    front, depth0 = swissroll.camera(points, azimuth=0.0, elevation=0.0)
     np.testing.assert_allclose(front, points[:, [0, 2]])  # looking along y: x across, z up
     np.testing.assert_allclose(depth0, points[:, 1])
 
 
 def test_box_edges_are_the_twelve_edges_of_the_box():
     lo, hi = np.array([0.0, 0.0, 0.0]), np.array([1.0, 2.0, 3.0])
-    edges = manifold.box_edges(lo, hi).reshape(12, 3, 3)
+    edges = swissroll.box_edges(lo, hi).reshape(12, 3, 3)
     assert np.isnan(edges[:, 2]).all()
     lengths = sorted(np.linalg.norm(edges[:, 1] - edges[:, 0], axis=1))
     assert lengths == [1.0] * 4 + [2.0] * 4 + [3.0] * 4
@@ -174,7 +175,7 @@ def test_box_edges_are_the_twelve_edges_of_the_box():
 def test_evenly_spaced_keeps_the_ends_and_carries_other_coordinates():
     path = np.array([[0.0, 0, 0], [1, 0, 0], [1, 3, 0]])  # length 4
     carried = np.array([[0.0], [10], [40]])
-    points, values = manifold.evenly_spaced(path, 5, carried)
+    points, values = swissroll.evenly_spaced(path, 5, carried)
     np.testing.assert_allclose(points[[0, -1]], path[[0, -1]])
     np.testing.assert_allclose(np.linalg.norm(np.diff(points, axis=0), axis=1), 1.0)
     np.testing.assert_allclose(values[:, 0], [0, 10, 20, 30, 40])
@@ -182,7 +183,7 @@ def test_evenly_spaced_keeps_the_ends_and_carries_other_coordinates():
 
 def test_straight_line_broadcasts_one_start_to_many_ends():
     start, ends = np.zeros(4), np.ones((3, 4)) * np.arange(1, 4)[:, None]
-    lines = manifold.straight_line(start, ends, 5)
+    lines = digits.straight_line(start, ends, 5)
     assert lines.shape == (3, 5, 4)
     np.testing.assert_allclose(lines[:, 0], 0)
     np.testing.assert_allclose(lines[:, -1], ends)
@@ -193,12 +194,12 @@ def test_nearest_distance_matches_brute_force():
     rng = np.random.default_rng(2)
     images, references = rng.random((7, 20)), rng.random((30, 20))
     brute = np.linalg.norm(images[:, None] - references[None], axis=-1).min(axis=1)
-    np.testing.assert_allclose(manifold.nearest_distance(images, references), brute, rtol=1e-6)
+    np.testing.assert_allclose(digits.nearest_distance(images, references), brute, rtol=1e-6)
 
 
 def test_run_length_names_each_stretch_once():
-    assert manifold.run_length(np.array([2, 2, 6, 6, 6, 0])) == "2 → 6 → 0"
-    assert manifold.run_length([2, 0, 2, 0]) == "2 → 0 → 2 → 0"
+    assert digits.run_length(np.array([2, 2, 6, 6, 6, 0])) == "2 → 6 → 0"
+    assert digits.run_length([2, 0, 2, 0]) == "2 → 0 → 2 → 0"
 
 
 def test_the_swiss_roll_jobs_are_deterministic():
@@ -206,7 +207,7 @@ def test_the_swiss_roll_jobs_are_deterministic():
         n_samples=300, noise=0.2, seed=3, n_neighbors=10, middle_band=0.2, path_points=41,
         perplexity=20, tsne_iterations=250,
     )  # fmt: skip
-    for train in (manifold.train_paths, manifold.train_unroll):
+    for train in (swissroll.train_paths, swissroll.train_unroll):
         (first, first_metrics), (second, second_metrics) = train(p), train(p)
         for name in first:
             np.testing.assert_array_equal(first[name], second[name], err_msg=name)

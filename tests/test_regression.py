@@ -16,13 +16,15 @@ from figures_src.chapters.regression import LEAKY_SLOPE, kinks
 
 PAGE = "docs/nonlinear-regression.md"
 MODULE = "figures_src/chapters/regression.py"
+MODULES = (MODULE, "figures_src/chapters/activations.py", "figures_src/chapters/losses.py")
 
 
 @pytest.fixture(scope="module")
 def real_report() -> dict[str, dict]:
     """This chapter's jobs at the real (published) settings, built into the project's cache."""
     from figures_src.engine.config import load_settings
-    from figures_src.engine.runner import build, report_entry
+    from figures_src.engine.report import report_entry
+    from figures_src.engine.runner import build
 
     settings = load_settings()
     assert not settings.quick, "claim tests check the real settings; unset FIGURES_QUICK"
@@ -262,19 +264,20 @@ def shown_section(source: str, name: str) -> str:
             inside, found = marker[1] == "start", True
         elif marker is None and inside:
             lines.append(line)
-    assert found, f"no section {name!r} in {MODULE}"
+    assert found, f"no section {name!r}"
     return "\n".join(lines)
 
 
 def figure_code_tabs(page: str) -> list[tuple[str, str]]:
     """(job name, the Python its Code tab shows) for every figure on the page."""
-    source = open(MODULE).read()
     tabs = []
     for figure in re.finditer(r'=== "Figure"\n\n    \{\{ figure ([\w.]+)/', page):
         code = page[figure.end() :].split('=== "Code"', 1)[1].split("The whole chapter:", 1)[0]
-        sections = re.findall(r'^    --8<-- "' + MODULE + r':([\w-]+)"$', code, re.M)
+        sections = re.findall(r'^    --8<-- "([\w/]+\.py):([\w-]+)"$', code, re.M)
         assert sections, f"the Code tab beside {figure[1]} shows no section"
-        tabs.append((figure[1], "\n\n".join(shown_section(source, s) for s in sections)))
+        assert {path for path, _ in sections} <= set(MODULES), figure[1]
+        shown = (shown_section(open(path).read(), name) for path, name in sections)
+        tabs.append((figure[1], "\n\n".join(shown)))
     return tabs
 
 

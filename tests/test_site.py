@@ -377,7 +377,7 @@ def test_code_tab_check_fails_on_a_broken_tab_and_passes_on_a_real_one(tmp_path)
         return site
 
     # the mangled line is valid Python (-(-8) < -(-"...")), but defines nothing
-    mangled = site_with('--8 < --"figures_src/chapters/bend.py:circles-train"')
+    mangled = site_with('--8 < --"figures_src/chapters/circles.py:circles-train"')
     assert len(code_tab_problems(mangled)) == 2
     assert any("not Python" in p for p in code_tab_problems(site_with("def f(:")))
     half = site_with(inspect.getsource(job.render))
@@ -541,10 +541,10 @@ def test_whole_chapter_links_reach_the_file(quick_site, repo_root):
     from figures_src.engine.pages import source_link
 
     html = (quick_site / "layers-bend-space" / "index.html").read_text()
-    assert 'The whole chapter: <a href="../source/figures_src/chapters/bend.py"' in html
-    copy = quick_site / "source" / "figures_src" / "chapters" / "bend.py"
-    assert copy.read_bytes() == (repo_root / "figures_src" / "chapters" / "bend.py").read_bytes()
-    path = "figures_src/chapters/bend.py"
+    assert 'The whole chapter: <a href="../source/figures_src/chapters/circles.py"' in html
+    copy = quick_site / "source" / "figures_src" / "chapters" / "circles.py"
+    assert copy.read_bytes() == (repo_root / "figures_src" / "chapters" / "circles.py").read_bytes()
+    path = "figures_src/chapters/circles.py"
     assert source_link(path, "docs/a.md", repo_root, None) == f"[`{path}`](source/{path})"
     assert source_link(path, "docs/x/a.md", repo_root, None) == f"[`{path}`](../source/{path})"
     assert (

@@ -3,13 +3,11 @@
 The data are noisy samples of y = 0.5x³ − 0.5x² − 90·sin(x²) + 1. An MLP with LeakyReLU
 units, trained with L1 loss and Adam, fits them down to the noise floor. Between the kinks
 of its units the network is exactly linear, so its smooth-looking curve is a chain of
-straight segments; we find every kink and count the pieces. Then we swap the activation
-(ReLU, sigmoid, tanh) and the loss (MSE) to see what each choice costs.
+straight segments; we find every kink and count the pieces. The same network with other
+activations is in activations.py, with another loss in losses.py.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import torch
@@ -94,11 +92,6 @@ def fit_curve(p, activation: str = "leaky_relu", loss: str = "l1") -> dict:
     )
 
 
-def noise_floor_mae(noise_std: float) -> float:
-    """E|ε| for ε ~ N(0, σ²): the MAE of the true function itself on fresh data."""
-    return noise_std * math.sqrt(2 / math.pi)
-
-
 # Pieces shorter than this in x are too short to see in a figure of the whole range.
 SHORT_PIECE = 0.01
 
@@ -123,7 +116,7 @@ def train_fit(p):
     metrics = {
         "train_mae": float(run["train_mae"]),
         "val_mae": float(run["val_mae"][-1]),
-        "noise_floor_mae": noise_floor_mae(p.noise_std),
+        "noise_floor_mae": datasets.noise_floor_mae(p.noise_std),
         "true_function_val_mae": float(np.abs(true_val - y_val).mean()),
         "linear_pieces": len(piece_slopes),
         "short_pieces": int((piece_lengths < SHORT_PIECE).sum()),
@@ -167,20 +160,6 @@ def off_units(model: nn.Sequential, x: np.ndarray, x_range: float, activation: s
                 flat = z <= 0
             off.append(flat.all(dim=0).numpy())
     return np.stack(off)
-
-
-def revived_units(off: np.ndarray) -> np.ndarray:
-    """Per hidden layer, the units that were off on every training point after some epoch
-    and are on again at the end; ``off`` is (snapshots, depth, width), epoch 0 first."""
-    return (off[1:].any(axis=0) & ~off[-1]).sum(axis=1)
-
-
-def flat_ends(grid: np.ndarray, curve: np.ndarray) -> tuple[float, float]:
-    """How far in from the left and from the right end the curve stays flat: its slope
-    under 1 % of its steepest."""
-    slope = np.abs(np.gradient(curve.astype(np.float64), grid))
-    steep = np.flatnonzero(slope >= 0.01 * slope.max())
-    return float(grid[steep[0]] - grid[0]), float(grid[-1] - grid[steep[-1]])
 
 
 # --8<-- [end:dead-units]
@@ -236,56 +215,6 @@ def kinks(layers, lo: float, hi: float, rtol: float = 1e-9):
 
 
 # --8<-- [end:kinks]
-
-
-# %% [markdown]
-# ## The same network with other activations and another loss
-
-
-# --8<-- [start:activations-train]
-def train_activations(p):
-    """The same network, data and training with each activation in turn: the fit, which
-    units end off (and which came back), and how far in from each end the fit is flat."""
-    arrays, metrics = {}, {"hidden_units": p.width * p.depth}
-    for name in ACTIVATIONS:
-        run = fit_curve(p, activation=name)
-        arrays[f"curve_{name}"] = run["curves"][-1]
-        arrays[f"val_mae_{name}"] = run["val_mae"]
-        metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
-        off_at_end, revived = run["off"][-1], revived_units(run["off"])
-        metrics[f"dead_units_{name}"] = int(off_at_end.sum())
-        metrics[f"revived_{name}"] = int(revived.sum())
-        for d in range(1, p.depth + 1):
-            metrics[f"dead_units_{name}_layer{d}"] = int(off_at_end[d - 1].sum())
-            metrics[f"revived_{name}_layer{d}"] = int(revived[d - 1])
-        left, right = flat_ends(run["grid"], run["curves"][-1])
-        metrics[f"flat_left_{name}"], metrics[f"flat_right_{name}"] = left, right
-        # The units that are off (saturated) on every training point of the flat left end.
-        tail = run["x_train"] < -p.x_range + left
-        off_in_tail = off_units(run["model"], run["x_train"][tail], p.x_range, name)
-        metrics[f"off_in_flat_left_{name}"] = int(off_in_tail.sum()) if tail.any() else 0
-    arrays.update(grid=run["grid"], x_train=run["x_train"], y_train=run["y_train"])
-    return arrays, metrics
-
-
-# --8<-- [end:activations-train]
-
-
-# --8<-- [start:losses-train]
-def train_losses(p):
-    """The same LeakyReLU network trained with L1 loss and with MSE."""
-    arrays, metrics = {}, {"noise_floor_mae": noise_floor_mae(p.noise_std)}
-    for name in LOSSES:
-        run = fit_curve(p, loss=name)
-        arrays[f"val_mae_{name}"] = run["val_mae"]
-        metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
-        # How fast it falls: the first epoch within 10 % of the noise floor.
-        close = np.flatnonzero(run["val_mae"] <= 1.1 * metrics["noise_floor_mae"])
-        metrics[f"epochs_within_10pct_{name}"] = int(close[0]) if len(close) else -1
-    return arrays, metrics
-
-
-# --8<-- [end:losses-train]
 
 
 # %% [markdown]
@@ -487,84 +416,13 @@ def network(run, x) -> np.ndarray:
 # --8<-- [end:pieces-render]
 
 
-# --8<-- [start:activations-render]
-FLAT_SHADE = "#e8e8e8"
-
-
-def render_activations(run, style):
-    """Small multiples: each activation's final fit, validation MAE and off units."""
-    p, m = run.params, run.metrics
-    fig = new_figure(9, 6.2)
-    titles = {
-        "relu": "ReLU",
-        "leaky_relu": f"LeakyReLU({LEAKY_SLOPE:g})",
-        "sigmoid": "sigmoid",
-        "tanh": "tanh",
-    }
-    for i, name in enumerate(ACTIVATIONS):
-        row, col = divmod(i, 2)
-        ax = data_axes(fig, (0.08 + 0.47 * col, 0.56 - 0.46 * row, 0.42, 0.34), run, p, 2000)
-        ax.plot(run.grid, getattr(run, f"curve_{name}"), color=FIT, lw=1.6)
-        # Shade where the fit is flat at either end of the range.
-        left, right = m[f"flat_left_{name}"], m[f"flat_right_{name}"]
-        top = ax.get_ylim()[1]
-        if left > 0:
-            ax.axvspan(-p.x_range, -p.x_range + left, color=FLAT_SHADE, lw=0, zorder=0)
-            ax.text(-p.x_range + 0.05, top, "flat", ha="left", va="top")
-        if right > 0:
-            ax.axvspan(p.x_range - right, p.x_range, color=FLAT_SHADE, lw=0, zorder=0)
-            ax.text(p.x_range - 0.05, top, "flat", ha="right", va="top")
-        off = "saturated" if name in ("sigmoid", "tanh") else "off"
-        ax.set_title(
-            f"{titles[name]}: validation MAE {m[f'val_mae_{name}']:.1f}\n"
-            f"{m[f'dead_units_{name}']} of {m['hidden_units']} units {off} on every point",
-            fontsize=11,
-            loc="left",
-        )
-        if row == 0:
-            ax.set_xlabel("")
-        if col == 1:
-            ax.set_ylabel("")
-    return {"activations": fig}
-
-
-# --8<-- [end:activations-render]
-
-
-# --8<-- [start:losses-render]
-def render_losses(run, style):
-    """Validation MAE per epoch for L1 and MSE, against the noise floor."""
-    p, m = run.params, run.metrics
-    fig = new_figure(8, 4.2)
-    ax = mae_axes(fig, p, m["noise_floor_mae"], "validation MAE")
-    for name, color, label in (("l1", CLASS_COLORS[0], "L1 loss"), ("mse", CLASS_COLORS[2], "MSE")):
-        values = getattr(run, f"val_mae_{name}")
-        ax.plot(values, color=color, lw=1.6, label=f"trained with {label}: {values[-1]:.2f}")
-    ax.legend(loc="upper right", fontsize=10)
-    return {"losses": fig}
-
-
-# --8<-- [end:losses-render]
-
-
 # %% [markdown]
-# ## Jobs
+# ## Jobs (activations.py and losses.py train with the same parameters)
 
 PARAMS = dict(
-    n_samples=5000,
-    x_range=4.0,
-    noise_std=30.0,
-    val_fraction=0.2,
-    width=64,
-    depth=3,
-    y_scale=100.0,
-    epochs=160,
-    lr=0.01,
-    final_epochs=80,
-    final_lr=0.001,
-    batch_size=500,
-    grid=801,
-    seed=0,
+    n_samples=5000, x_range=4.0, noise_std=30.0, val_fraction=0.2, width=64, depth=3,
+    y_scale=100.0, epochs=160, lr=0.01, final_epochs=80, final_lr=0.001, batch_size=500,
+    grid=801, seed=0,
 )  # fmt: skip
 QUICK = dict(epochs=8, final_epochs=4, n_samples=1500)
 BOUNDS = dict(
@@ -582,20 +440,4 @@ job(
     quick=QUICK,
     bounds=dict(BOUNDS, zoom_from=(-10.0, 10.0), zoom_to=(-10.0, 10.0)),
     style=dict(fps=8, frames=60),
-)
-job(
-    "regression.activations",
-    train=train_activations,
-    render=render_activations,
-    params=PARAMS,
-    quick=QUICK,
-    bounds=BOUNDS,
-)
-job(
-    "regression.losses",
-    train=train_losses,
-    render=render_losses,
-    params=PARAMS,
-    quick=QUICK,
-    bounds=BOUNDS,
 )

@@ -8,7 +8,7 @@ Two kinds of placeholder appear in ``docs/*.md``:
 ``{{ figure circles.hidden/hidden`` then ``alt:`` and ``caption:`` lines, then ``}}``
     one of a job's outputs, as a captioned figure; an animation becomes a player.
 
-``{{ source figures_src/chapters/bend.py }}``
+``{{ source figures_src/chapters/circles.py }}``
     a link to that file: in the repository when ``repo_url`` is set in mkdocs.yml, otherwise
     to a copy that the site serves under ``source/``.
 

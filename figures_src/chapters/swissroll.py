@@ -1,10 +1,9 @@
-"""The manifold hypothesis: a swiss roll unrolled, and a 2 turned into a 0 two ways.
+"""The manifold hypothesis, made concrete on a swiss roll: a sheet rolled up in 3-D.
 
 High-dimensional data tend to lie near a low-dimensional sheet curled up inside the big
-space. We make that concrete three times: four methods try to unroll scikit-learn's swiss
-roll to 2-D; a straight 3-D segment between two turns of the roll is compared with the
-shortest path that stays on the sheet; and an MNIST "2" becomes a "0" once by crossfading
-pixels and once by walking a straight line between an autoencoder's codes.
+space. Here the sheet is scikit-learn's swiss roll. Four methods try to unroll it to 2-D,
+and a straight 3-D segment between two turns of the roll is compared with the shortest path
+that stays on the sheet. The digits' version of the same idea is in digits.py.
 """
 
 from __future__ import annotations
@@ -12,24 +11,19 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE, Isomap, LocallyLinearEmbedding
 from sklearn.neighbors import kneighbors_graph
-from torch import nn
 
 from figures_src import datasets
 from figures_src.engine import animate, job
-from figures_src.nn import Autoencoder, accuracy, predict, tensor, train_epochs
 from figures_src.plotting import FIT, MUTED, new_figure
 
 ROLL_MAP = "viridis"  # position along the roll: dark purple at the centre, yellow outside
 GEODESIC = "#0072B2"  # the path on the sheet; FIT (vermilion) is the straight segment
-FROM_DIGIT, TO_DIGIT = 2, 0  # the interpolation in devson's post
-OTHER_DIGITS = [d for d in range(10) if d not in (FROM_DIGIT, TO_DIGIT)]
 
 # %% [markdown]
 # ## The swiss roll, unrolled by four methods
@@ -337,221 +331,6 @@ def render_paths(run, style):
 # --8<-- [end:paths-render]
 
 # %% [markdown]
-# ## Digits: an autoencoder, a classifier, and two ways from a 2 to a 0
-
-
-# --8<-- [start:digits-model]
-def digit_classifier(hidden: int) -> nn.Sequential:
-    """784 pixels → ``hidden`` ReLU → 10 digit scores (softmax inside the loss)."""
-    return nn.Sequential(nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
-
-
-# --8<-- [end:digits-model]
-
-
-# --8<-- [start:digits-train]
-def straight_line(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
-    """``steps`` evenly spaced points from ``start`` to ``end``, (..., steps, d); leading
-    axes broadcast, so one start and many ends give many lines."""
-    s = np.linspace(0.0, 1.0, steps)[:, None]
-    return (1 - s) * start[..., None, :] + s * end[..., None, :]
-
-
-@torch.no_grad()
-def probabilities(classifier: nn.Module, images: np.ndarray) -> np.ndarray:
-    """The classifier's class probabilities for images of any leading shape, (..., 10)."""
-    flat = tensor(images.reshape(-1, 784))
-    return torch.softmax(classifier(flat), dim=1).numpy().reshape(*images.shape[:-1], 10)
-
-
-def nearest_distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
-    """Each image's Euclidean distance to its nearest reference image."""
-    squared = (images**2).sum(1)[:, None] + (references**2).sum(1)[None] - 2 * images @ references.T
-    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-
-
-def run_length(classes) -> str:
-    """'2 → 6 → 0' for [2, 2, 6, 6, 6, 0]: each class once per stretch."""
-    kept = [int(c) for i, c in enumerate(classes) if i == 0 or c != classes[i - 1]]
-    return " → ".join(map(str, kept))
-
-
-def train_networks(x_train: np.ndarray, y_train: np.ndarray, p):
-    """The autoencoder, trained to reproduce its input through the code, and the
-    classifier, trained on the same images."""
-    torch.manual_seed(p.seed)
-    autoencoder, classifier = Autoencoder(p.latent, p.hidden), digit_classifier(p.hidden)
-    images, labels = tensor(x_train), tensor(y_train, torch.int64)
-    for _ in train_epochs(
-        autoencoder, images, images, nn.BCEWithLogitsLoss(), p.ae_epochs, p.lr, p.batch_size, p.seed
-    ):
-        pass
-    for _ in train_epochs(
-        classifier,
-        images,
-        labels,
-        nn.CrossEntropyLoss(),
-        p.classifier_epochs,
-        p.lr,
-        p.batch_size,
-        p.seed,
-    ):
-        pass
-    return autoencoder, classifier
-
-
-def score_pairs(autoencoder, classifier, x_test, codes, starts, ends, steps: int):
-    """For every (start, end) pair of held-out images: each path's mean confidence, whether
-    the latent path's inner frames are read as another digit, and how strongly."""
-    score = {k: np.zeros((len(starts), len(ends))) for k in ("pixel", "latent", "third", "through")}
-    for row, i in enumerate(starts):  # one start against every end at once
-        pixel = probabilities(classifier, straight_line(x_test[i], x_test[ends], steps))
-        latent = probabilities(
-            classifier, autoencoder.decode(straight_line(codes[i], codes[ends], steps))
-        )
-        score["pixel"][row] = pixel.max(-1).mean(-1)
-        score["latent"][row] = latent.max(-1).mean(-1)
-        inner = latent[:, 1:-1]
-        score["third"][row] = inner[..., OTHER_DIGITS].max(axis=(1, 2))
-        score["through"][row] = np.isin(inner.argmax(-1), OTHER_DIGITS).any(-1)
-        read_right = np.ones(len(ends), bool)
-        for path in (pixel, latent):
-            read_right &= path[:, 0].argmax(-1) == FROM_DIGIT
-            read_right &= path[:, -1].argmax(-1) == TO_DIGIT
-        score["third"][row][~read_right] = -1.0  # never pick a pair misread at an end
-    return score
-
-
-def train_interpolation(p):
-    """Train both networks, try every held-out (2, 0) pair, and keep the one whose latent
-    path most clearly passes through a third digit."""
-    x_train, x_test, y_train, y_test = datasets.mnist_5000(p.test_fraction, p.seed)
-    autoencoder, classifier = train_networks(x_train, y_train, p)
-    codes = autoencoder.encode(x_test)
-    starts, ends = np.flatnonzero(y_test == FROM_DIGIT), np.flatnonzero(y_test == TO_DIGIT)
-    score = score_pairs(autoencoder, classifier, x_test, codes, starts, ends, p.steps)
-    row, col = np.unravel_index(np.argmax(score["third"]), score["third"].shape)
-    if score["third"][row, col] < 0:
-        raise ValueError("every held-out pair is misread at one of its ends")
-    start, end = starts[row], ends[col]
-
-    def both_paths(steps: int) -> dict[str, np.ndarray]:
-        pixel = straight_line(x_test[start], x_test[end], steps)
-        latent = autoencoder.decode(straight_line(codes[start], codes[end], steps))
-        return {
-            "pixel": pixel,
-            "latent": latent,
-            "pixel_probs": probabilities(classifier, pixel),
-            "latent_probs": probabilities(classifier, latent),
-        }
-
-    strip, smooth = both_paths(p.steps), both_paths(p.gif_steps)
-    arrays = {f"strip_{k}": v for k, v in strip.items()}
-    arrays |= {f"smooth_{k}": v for k, v in smooth.items()}
-    inner = strip["latent_probs"][1:-1, OTHER_DIGITS]
-    metrics = {
-        "images": len(x_train) + len(x_test),
-        "train_images": len(x_train),
-        "held_out_images": len(x_test),
-        "classifier_accuracy": accuracy(predict(classifier, tensor(x_test)), y_test),
-        "reconstruction_mse": float(((autoencoder.decode(codes) - x_test) ** 2).mean()),
-        "pixel_mean_confidence": float(strip["pixel_probs"].max(-1).mean()),
-        "latent_mean_confidence": float(strip["latent_probs"].max(-1).mean()),
-        "pixel_path_classes": run_length(strip["pixel_probs"].argmax(-1)),
-        "latent_path_classes": run_length(strip["latent_probs"].argmax(-1)),
-        "third_class": OTHER_DIGITS[int(inner.max(axis=0).argmax())],
-        "third_class_confidence": float(inner.max()),
-        "pixel_mean_nn_distance": float(nearest_distance(strip["pixel"], x_train).mean()),
-        "latent_mean_nn_distance": float(nearest_distance(strip["latent"], x_train).mean()),
-        "real_mean_nn_distance": float(nearest_distance(x_test, x_train).mean()),
-        "reconstruction_nn_distance": float(
-            nearest_distance(autoencoder.decode(codes), x_train).mean()
-        ),
-        "pairs_tried": int(score["third"].size),
-        "all_pairs_pixel_mean_confidence": float(score["pixel"].mean()),
-        "all_pairs_latent_mean_confidence": float(score["latent"].mean()),
-        "all_pairs_through_third_class": float(score["through"].mean()),
-    }
-    # Each path against its fair yardstick: decoded frames against decoded real digits,
-    # crossfaded real images against real digits. 0.2 means 20 % farther.
-    metrics["latent_path_nn_excess"] = (
-        metrics["latent_mean_nn_distance"] / metrics["reconstruction_nn_distance"] - 1
-    )
-    metrics["pixel_path_nn_excess"] = (
-        metrics["pixel_mean_nn_distance"] / metrics["real_mean_nn_distance"] - 1
-    )
-    return arrays, metrics
-
-
-# --8<-- [end:digits-train]
-
-
-# --8<-- [start:digits-render]
-def prediction_label(probs: np.ndarray) -> str:
-    return f"{probs.argmax()} · {probs.max():.0%}"
-
-
-def render_interpolation(run, style):
-    """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
-    rows = (
-        ("pixels: crossfade the two images", run.strip_pixel, run.strip_pixel_probs),
-        (
-            "latent: decode a straight line between the codes",
-            run.strip_latent,
-            run.strip_latent_probs,
-        ),
-    )
-    steps = len(run.strip_pixel)
-    strips = new_figure(9.0, 3.6)
-    for r, (title, frames, probs) in enumerate(rows):
-        top = 0.9 - r * 0.47
-        strips.text(0.01, top, title, fontsize=12)
-        for k in range(steps):
-            ax = strips.add_axes((0.01 + k * 0.98 / steps, top - 0.3, 0.98 / steps * 0.92, 0.27))
-            ax.imshow(frames[k].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_axis_off()
-            ax.text(
-                0.5,
-                -0.06,
-                prediction_label(probs[k]),
-                transform=ax.transAxes,
-                ha="center",
-                va="top",
-                fontsize=11,
-            )
-
-    fig = new_figure(6.4, 3.8)
-    fig.text(0.03, 0.92, f"From a {FROM_DIGIT} to a {TO_DIGIT}, two ways", fontsize=13)
-    progress = fig.text(0.97, 0.92, "", fontsize=11, color=MUTED, ha="right")
-    moving = [progress]
-    smooth = (
-        ("crossfade the pixels", run.smooth_pixel, run.smooth_pixel_probs),
-        ("walk between the codes", run.smooth_latent, run.smooth_latent_probs),
-    )
-    shown = []
-    for c, (title, frames, probs) in enumerate(smooth):
-        ax = fig.add_axes((0.08 + c * 0.46, 0.16, 0.38, 0.64))
-        ax.set_title(title, fontsize=12)
-        ax.set_axis_off()
-        image = ax.imshow(frames[0].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-        label = ax.text(0.5, -0.04, "", transform=ax.transAxes, ha="center", va="top", fontsize=12)
-        moving += [image, label]
-        shown.append((image, label, frames, probs))
-
-    def update(i: int) -> str:
-        for image, label, frames, probs in shown:
-            image.set_data(frames[i].reshape(28, 28))
-            label.set_text("classifier: " + prediction_label(probs[i]))
-        progress.set_text(f"{i / (len(run.smooth_pixel) - 1):.0%} of the way")
-        return f"{i / (len(run.smooth_pixel) - 1):.0%}"
-
-    frames = range(len(run.smooth_pixel))
-    return {"strips": strips, "morph": animate(fig, update, frames, style.fps, animated=moving)}
-
-
-# --8<-- [end:digits-render]
-
-# %% [markdown]
 # ## The jobs
 
 job("swissroll.unroll", train=train_unroll, render=render_unroll,
@@ -576,18 +355,4 @@ job("swissroll.paths", train=train_paths, render=render_paths,
         middle_band=(0.01, 1.0), path_points=(2, 1000),
     ),
     style=dict(frames=31, fps=8, azimuth=10.0, elevation=15.0),
-)  # fmt: skip
-
-job("digits.interpolation", train=train_interpolation, render=render_interpolation,
-    params=dict(
-        test_fraction=0.2, seed=0, latent=12, hidden=256, ae_epochs=20, classifier_epochs=10,
-        lr=0.002, batch_size=128, steps=11, gif_steps=31,
-    ),
-    quick=dict(ae_epochs=2, classifier_epochs=2),
-    bounds=dict(
-        test_fraction=(0.05, 0.5), seed=(0, None), latent=(2, 256), hidden=(8, 4096),
-        ae_epochs=(1, 500), classifier_epochs=(1, 500), lr=(1e-6, 1.0), batch_size=(1, 4000),
-        steps=(2, 100), gif_steps=(2, 200),
-    ),
-    style=dict(fps=10),
 )  # fmt: skip

@@ -1,0 +1,320 @@
+"""How layers bend space: a small ReLU network untangles two circles.
+
+Each layer is a linear map followed by a bend (ReLU). We keep a snapshot of the network
+after every epoch and watch two things: the last hidden layer's representation, and the
+decision regions in the input plane beside it. The snapshots, the bottleneck network and its
+seed search serve the rest of the chapter too: the grid carried through the layers
+(grid_warp.py), the spiral (spiral.py) and the width experiment (widths.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from contourpy import contour_generator
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
+from matplotlib.colors import BoundaryNorm
+from torch import nn
+
+from figures_src import datasets
+from figures_src.engine import animate, job
+from figures_src.nn import accuracy, linear_probe_accuracy, tensor, train_epochs
+from figures_src.plotting import (
+    INK,
+    PROBABILITY_MAP,
+    class_dots,
+    class_legend,
+    line_in_box,
+    move_class_dots,
+    new_figure,
+    smooth_limits,
+)
+
+# %% [markdown]
+# ## Shared by every network of the chapter: snapshots of the parameters, replayed later
+
+
+# --8<-- [start:snapshots]
+def snapshot_states(model: nn.Module, train) -> list[dict[str, torch.Tensor]]:
+    """The model's parameters before training and after every epoch of ``train``."""
+    states = [{k: v.clone() for k, v in model.state_dict().items()}]
+    for _epoch, _loss in train:
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+    return states
+
+
+@torch.no_grad()
+def replay(model: nn.Module, states, view) -> np.ndarray:
+    """``view(model)`` at every snapshot, stacked: (snapshots, ...)."""
+    out = []
+    for state in states:
+        model.load_state_dict(state)
+        out.append(view(model))
+    return np.stack(out)
+
+
+def plane_grid(size: int, extent: float = 1.5) -> np.ndarray:
+    """A size x size grid of points covering [-extent, extent]², as (size², 2)."""
+    axis = np.linspace(-extent, extent, size, dtype=np.float32)
+    return np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+
+
+def alive_units(hidden: np.ndarray, min_share: float) -> int:
+    """How many hidden units are non-zero on at least ``min_share`` of the points."""
+    return int(((hidden > 1e-6).mean(axis=0) >= min_share).sum())
+
+
+# --8<-- [end:snapshots]
+
+# %% [markdown]
+# ## Circles: data, model, and a search for a seed whose bottleneck stays alive
+
+# --8<-- [start:circles-model]
+CIRCLE_NAMES = ("outer ring", "inner ring")
+
+
+class BottleneckNet(nn.Module):
+    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes`` (softmax
+    inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
+
+    def __init__(self, width: int, bottleneck: int, classes: int):
+        super().__init__()
+        self.layer1 = nn.Linear(2, width)
+        self.layer2 = nn.Linear(width, bottleneck)
+        self.output = nn.Linear(bottleneck, classes)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """The second hidden layer: the representation the output layer sees."""
+        return torch.relu(self.layer2(torch.relu(self.layer1(x))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output(self.hidden(x))
+
+
+def first_healthy_seed(X, y, p):
+    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are tried in
+    order from ``p.seed``, and the first network that keeps every bottleneck unit alive
+    (non-zero on at least ``p.alive_share`` of the points) and reaches ``p.target``
+    accuracy is kept (the best one, if none does).
+    Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    tried = []
+    for seed in range(p.seed, p.seed + p.max_seeds):
+        torch.manual_seed(seed)
+        model = BottleneckNet(p.width, p.bottleneck, int(y.max()) + 1)
+        training = train_epochs(
+            model, X_t, y_t, nn.CrossEntropyLoss(), p.epochs, p.lr, p.batch_size, seed
+        )
+        states = snapshot_states(model, training)
+        with torch.no_grad():
+            alive = alive_units(model.hidden(X_t).numpy(), p.alive_share)
+            final_accuracy = accuracy(model(X_t).numpy(), y)
+        tried.append((alive, final_accuracy, seed, model, states))
+        if alive == p.bottleneck and final_accuracy >= p.target:
+            break
+    _, _, seed, model, states = max(tried, key=lambda t: t[:2])
+    return seed, model, states, [t[0] for t in tried if t[2] != seed]
+
+
+# --8<-- [end:circles-model]
+
+# %% [markdown]
+# ## Circles: training with a snapshot per epoch
+
+
+# --8<-- [start:circles-train]
+def first_epoch_at(curve: np.ndarray, target: float) -> int:
+    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it never does."""
+    reached = np.flatnonzero(curve >= target)
+    return int(reached[0]) if len(reached) else -1
+
+
+def train_circles(p):
+    """The circles network, from the first seed whose 2-unit layer stays alive."""
+    X, y = datasets.circles(p.n_samples, p.noise)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    loss_fn = nn.CrossEntropyLoss()
+    seed, model, states, rejected = first_healthy_seed(X, y, p)
+
+    grid = tensor(plane_grid(p.grid))
+    hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
+    logits = replay(model, states, lambda m: m(X_t).numpy())
+    with torch.no_grad():  # the first layer's output, as the second layer's weights see it
+        folded = model.layer2(torch.relu(model.layer1(X_t))) - model.layer2.bias
+    arrays = {
+        "X": X,
+        "y": y,
+        "hidden": hidden,
+        "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
+        "accuracy": np.array([accuracy(z, y) for z in logits]),
+        "out_w": replay(model, states, lambda m: m.output.weight.numpy().copy()),
+        "out_b": replay(model, states, lambda m: m.output.bias.numpy().copy()),
+        "prob": replay(
+            model, states, lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(p.grid, p.grid)
+        ).astype(np.float16),
+        # The trained first two layers, for the grid-warp figure.
+        "W1": model.layer1.weight.detach().numpy(),
+        "b1": model.layer1.bias.detach().numpy(),
+        "W2": model.layer2.weight.detach().numpy(),
+        "b2": model.layer2.bias.detach().numpy(),
+    }
+    metrics = {
+        "final_accuracy": float(arrays["accuracy"][-1]),
+        "first_epoch_at_target": first_epoch_at(arrays["accuracy"], p.target),
+        "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
+        "input_linear_probe_accuracy": linear_probe_accuracy(X, y),
+        "folded_linear_probe_accuracy": linear_probe_accuracy(folded.numpy(), y),
+        "final_loss": float(arrays["loss"][-1]),
+        "seed_used": seed,
+        "alive_hidden_units": alive_units(hidden[-1], p.alive_share),
+        "seeds_rejected": len(rejected),
+        "seeds_both_dead": rejected.count(0),
+        "seeds_one_unit": rejected.count(1),
+    }
+    return arrays, metrics
+
+
+# --8<-- [end:circles-train]
+
+# %% [markdown]
+# ## Circles: the hidden layer, frame by frame
+
+
+# --8<-- [start:circles-render]
+def hidden_panel(ax, run):
+    """The hidden-layer scatter with the output layer's line, updated by ``show(epoch)``.
+    Hidden coordinates have no units worth reading, so the axes carry no ticks."""
+    ax.set_xlabel("hidden unit 1 →")
+    ax.set_ylabel("hidden unit 2 →")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
+    (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--")
+    limits = smooth_limits(run.hidden)
+
+    def show(epoch: int) -> None:
+        (x0, x1), (y0, y1) = limits[epoch]
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        move_class_dots(dots, run.hidden[epoch], run.y)
+        w, b = run.out_w[epoch], run.out_b[epoch]
+        boundary.set_data(*line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1)))
+
+    return show, [*dots, boundary]
+
+
+def status_line(run, epoch: int) -> str:
+    return f"epoch {epoch:>2}   loss {run.loss[epoch]:.3f}   accuracy {run.accuracy[epoch]:.1%}"
+
+
+def render_hidden(run, style):
+    """The 2-D hidden representation over the epochs, with the output layer's line."""
+    fig = new_figure(6.4, 4.8)
+    ax = fig.add_axes((0.12, 0.11, 0.84, 0.72))
+    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13)
+    status = fig.text(0.12, 0.875, "", fontsize=11)
+    show, artists = hidden_panel(ax, run)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.985))
+
+    def update(epoch: int) -> str:
+        show(epoch)
+        status.set_text(status_line(run, epoch))
+        return f"epoch {epoch}"
+
+    frames = range(len(run.loss))
+    return {"hidden": animate(fig, update, frames, style.fps, animated=[*artists, status])}
+
+
+# --8<-- [end:circles-render]
+
+# %% [markdown]
+# ## Circles, two views: the decision regions in the input plane beside the hidden layer
+
+
+# --8<-- [start:two-views]
+PROBABILITY_LEVELS = BoundaryNorm(np.linspace(0, 1, 11), PROBABILITY_MAP.N)
+
+
+def probability_panel(ax, prob, X, y, extent: float = 1.5):
+    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns an
+    updater ``show(frame)`` and the artists it changes."""
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    # Coloured once for all frames (RGBA bytes), so a frame only copies its pixels.
+    bands = PROBABILITY_MAP(PROBABILITY_LEVELS(prob.astype(np.float32)), bytes=True)
+    box = (-extent, extent, -extent, extent)
+    image = ax.imshow(bands[0], extent=box, origin="lower", interpolation="nearest")
+    # Blitting draws the moving artists over the static figure: the points must be among
+    # them, after the image, or the image would cover them.
+    # Hard-edged points: anti-aliased edges over the bands would add hundreds of blended
+    # colours to every frame, and the GIF would grow to twice the size.
+    dots = class_dots(ax, X, y, size=2.8, antialiased=False)
+    line = LineCollection([], colors=INK, linewidths=1.6)
+    ax.add_collection(line)
+    axis = np.linspace(-extent, extent, prob.shape[-1])
+
+    def show(frame: int) -> None:
+        image.set_data(bands[frame])
+        line.set_segments(contour_generator(axis, axis, prob[frame].astype(np.float32)).lines(0.5))
+
+    return show, [image, *dots, line]
+
+
+def probability_colorbar(fig, rect) -> None:
+    """The key to the bands: one colour per tenth of P(inner ring)."""
+    bar = fig.colorbar(ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP), cax=fig.add_axes(rect))
+    bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
+    bar.set_label("P(inner ring)")
+    bar.outline.set_visible(False)
+
+
+def render_two_views(run, style):
+    """Input plane (left) and hidden layer (right), frame for frame."""
+    fig = new_figure(9.2, 4.8)
+    left = fig.add_axes((0.07, 0.11, 0.36, 0.70))
+    right = fig.add_axes((0.62, 0.11, 0.35, 0.70))
+    left.set_title("Input plane: P(inner ring)", loc="left")
+    right.set_title("Second hidden layer", loc="left")
+    status = fig.text(0.07, 0.93, "", fontsize=12)
+    show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
+    probability_colorbar(fig, (0.445, 0.11, 0.012, 0.70))
+    show_hidden, hidden_artists = hidden_panel(right, run)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
+
+    def update(epoch: int) -> str:
+        show_input(epoch)
+        show_hidden(epoch)
+        status.set_text(status_line(run, epoch))
+        return f"epoch {epoch}"
+
+    artists = [*input_artists, *hidden_artists, status]
+    # Every epoch while the picture changes fast, then every other one (page weight).
+    epochs = len(run.loss) - 1
+    shown = sorted({*range(min(style.dense_until, epochs) + 1), *range(0, epochs + 1, 2), epochs})
+    return {"two_views": animate(fig, update, shown, style.fps, animated=artists)}
+
+
+# --8<-- [end:two-views]
+
+# %% [markdown]
+# ## The jobs
+
+job("circles.hidden", train=train_circles, render=render_hidden,
+    params=dict(
+        n_samples=1000, noise=0.1, width=16, bottleneck=2, epochs=50, lr=0.001, batch_size=32,
+        seed=0, max_seeds=10, target=0.95, alive_share=0.05, grid=101,
+    ),
+    quick=dict(n_samples=300, epochs=6, max_seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), width=(2, 1024), bottleneck=(2, 2),
+        epochs=(1, 2000), lr=(1e-6, 1.0), batch_size=(1, 10_000), seed=(0, None),
+        max_seeds=(1, 100), target=(0.0, 1.0), alive_share=(0.0, 1.0), grid=(11, 1001),
+    ),
+    style=dict(fps=8),
+)  # fmt: skip
+job("circles.two_views", train="circles.hidden", render=render_two_views,
+    style=dict(fps=8, dense_until=12))  # fmt: skip

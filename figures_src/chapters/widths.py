@@ -1,0 +1,126 @@
+"""Width matters: tanh layers two units wide cannot untangle the circles; three units can.
+
+After Chris Olah: a layer only two units wide is a one-to-one map of the plane, which
+cannot carry the inner ring out of the region the outer ring encloses; a layer three units
+wide has a third dimension to lift it through. Networks of each width are trained from
+several seeds, and the best of each is replayed epoch by epoch (circles.py's snapshots and
+probability panel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from figures_src import datasets
+from figures_src.chapters.circles import (
+    CIRCLE_NAMES,
+    plane_grid,
+    probability_colorbar,
+    probability_panel,
+    replay,
+    snapshot_states,
+)
+from figures_src.engine import animate, job
+from figures_src.nn import accuracy, tensor, train_epochs
+from figures_src.plotting import class_legend, new_figure
+
+# %% [markdown]
+# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers have
+# a third dimension to lift the inner ring through
+
+
+# --8<-- [start:width-train]
+def tanh_net(width: int, depth: int) -> nn.Sequential:
+    """2 → (Dense ``width`` tanh) × ``depth`` → Dense 2."""
+    layers, fan_in = [], 2
+    for _ in range(depth):
+        layers += [nn.Linear(fan_in, width), nn.Tanh()]
+        fan_in = width
+    return nn.Sequential(*layers, nn.Linear(width, 2))
+
+
+def train_widths(p):
+    """Every seed at width 2 and width 3; the best seed of each is replayed for the figure."""
+    X, y = datasets.circles(p.n_samples, p.noise)
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    grid = tensor(plane_grid(p.grid))
+    arrays, metrics = {"X": X, "y": y}, {}
+    for label, width in (("narrow", 2), ("wide", 3)):
+        runs = []
+        for seed in range(p.seeds):
+            torch.manual_seed(seed)
+            model = tanh_net(width, p.depth)
+            training = train_epochs(
+                model, X_t, y_t, nn.CrossEntropyLoss(), p.epochs, p.lr, p.batch_size, seed
+            )
+            states = snapshot_states(model, training)[:: p.every]
+            curve = replay(model, states, lambda m: accuracy(m(X_t).numpy(), y))
+            runs.append((curve[-1], seed, model, states, curve))
+        best_accuracy, best_seed, model, states, curve = max(runs, key=lambda r: r[0])
+        arrays[f"{label}_accuracy"] = curve
+        arrays[f"{label}_prob"] = replay(
+            model, states, lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(p.grid, p.grid)
+        ).astype(np.float16)
+        metrics[f"{label}_accuracy"] = float(np.mean([r[0] for r in runs]))
+        metrics[f"{label}_best_accuracy"] = float(best_accuracy)
+        metrics[f"{label}_worst_accuracy"] = float(min(r[0] for r in runs))
+        metrics[f"{label}_best_seed"] = best_seed
+    arrays["epochs"] = np.arange(len(arrays["wide_accuracy"])) * p.every
+    metrics["accuracy_gap"] = metrics["wide_accuracy"] - metrics["narrow_accuracy"]
+    return arrays, metrics
+
+
+# --8<-- [end:width-train]
+
+
+# --8<-- [start:width-render]
+def render_widths(run, style):
+    """The best narrow and the best wide network's decision regions, side by side."""
+    fig = new_figure(9.2, 5.2)
+    panels = [fig.add_axes((0.07, 0.10, 0.36, 0.63)), fig.add_axes((0.54, 0.10, 0.36, 0.63))]
+    shows, artists, titles = [], [], []
+    for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
+        show, moving = probability_panel(ax, getattr(run, f"{label}_prob"), run.X, run.y)
+        mean = run.metrics[f"{label}_accuracy"]
+        ax.set_title(f"{width} units per layer · mean of seeds {mean:.1%}", loc="left")
+        titles.append(fig.text(ax.get_position().x0, 0.80, "", fontsize=12))
+        shows.append(show)
+        artists += moving
+    probability_colorbar(fig, (0.925, 0.10, 0.012, 0.63))
+    heading = f"{run.params.depth} tanh layers; the best of {run.params.seeds} seeds at each width"
+    fig.text(0.07, 0.93, heading, fontsize=12)
+    clock = fig.text(0.07, 0.87, "", fontsize=12)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
+
+    def update(frame: int) -> str:
+        for show, title, label in zip(shows, titles, ("narrow", "wide"), strict=True):
+            show(frame)
+            curve = getattr(run, f"{label}_accuracy")
+            title.set_text(f"best seed: accuracy {curve[frame]:.1%}")
+        clock.set_text(f"epoch {int(run.epochs[frame]):>3}")
+        return f"epoch {int(run.epochs[frame])}"
+
+    frames = range(len(run.epochs))
+    moving = [*artists, *titles, clock]
+    return {"widths": animate(fig, update, frames, style.fps, animated=moving)}
+
+
+# --8<-- [end:width-render]
+
+# %% [markdown]
+# ## The job
+
+job("circles.width", train=train_widths, render=render_widths,
+    params=dict(
+        n_samples=1000, noise=0.1, depth=3, epochs=100, lr=0.02, batch_size=100, seeds=5, every=4,
+        grid=81,
+    ),
+    quick=dict(n_samples=300, epochs=6, seeds=3),
+    bounds=dict(
+        n_samples=(50, 100_000), noise=(0.0, 1.0), depth=(1, 10), epochs=(1, 2000),
+        lr=(1e-6, 1.0), batch_size=(1, 10_000), seeds=(1, 20), every=(1, 100), grid=(11, 1001),
+    ),
+    style=dict(fps=10),
+)  # fmt: skip
