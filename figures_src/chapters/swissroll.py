@@ -8,8 +8,6 @@ that stays on the sheet. The digits' version of the same idea is in digits.py.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
@@ -29,23 +27,10 @@ GEODESIC = "#0072B2"  # the path on the sheet; FIT (vermilion) is the straight s
 # ## The swiss roll, unrolled by four methods
 
 
-# --8<-- [start:unroll-train]
-def arc_length(t: np.ndarray) -> np.ndarray:
-    """Distance along the roll's spiral (t cos t, t sin t) from its centre to angle ``t``:
-    with the height, the coordinates of the roll laid out flat."""
-    return 0.5 * (t * np.sqrt(1 + t**2) + np.arcsinh(t))
-
-
-def unroll_correlation(t: np.ndarray, embedding: np.ndarray) -> float:
-    """|Spearman ρ| between the position along the roll and the embedding axis that
-    follows it best: 1 when that axis orders the points exactly as the roll does."""
-    return max(abs(float(spearmanr(t, axis).statistic)) for axis in embedding.T)
-
-
-def train_unroll(p):
-    """Each method's 2-D embedding of the roll, its fit time and its unroll correlation."""
-    X, t = datasets.swiss_roll(p.n_samples, p.noise, p.seed)
-    methods = {
+# --8<-- [start:unroll-methods]
+def four_methods(p) -> dict:
+    """The four ways to flatten the roll to 2-D; each has scikit-learn's fit_transform."""
+    return {
         "Isomap": Isomap(n_neighbors=p.n_neighbors, n_components=2),
         "PCA": PCA(n_components=2),
         "LLE": LocallyLinearEmbedding(
@@ -59,15 +44,27 @@ def train_unroll(p):
             random_state=p.seed,
         ),
     }
+
+
+def unroll_correlation(t: np.ndarray, embedding: np.ndarray) -> float:
+    """|Spearman ρ| between the position along the roll and the embedding axis that
+    follows it best: 1 when that axis orders the points exactly as the roll does."""
+    return max(abs(float(spearmanr(t, axis).statistic)) for axis in embedding.T)
+
+
+# --8<-- [end:unroll-methods]
+
+
+# --8<-- [start:unroll-train]
+def train_unroll(p):
+    """The roll, and each method's 2-D embedding of it with its unroll correlation."""
+    X, t = datasets.swiss_roll(p.n_samples, p.noise, p.seed)
     np.random.seed(p.seed)  # Isomap's eigensolver draws its start vector from NumPy's global RNG
     arrays, metrics = {"X": X, "t": t}, {}
-    for name, method in methods.items():
-        start = time.perf_counter()
-        embedding = method.fit_transform(X)
+    for name, method in four_methods(p).items():
         key = name.lower().replace("-", "")
-        metrics[f"{key}_fit_seconds"] = time.perf_counter() - start
-        metrics[f"unroll_correlation_{key}"] = unroll_correlation(t, embedding)
-        arrays[f"embedding_{key}"] = embedding
+        arrays[f"embedding_{key}"] = method.fit_transform(X)
+        metrics[f"unroll_correlation_{key}"] = unroll_correlation(t, arrays[f"embedding_{key}"])
     return arrays, metrics
 
 
@@ -121,12 +118,10 @@ def roll_view(fig, rect, X: np.ndarray, elevation: float):
 
 # --8<-- [end:camera]
 
-# --8<-- [start:unroll-render]
-UNROLL_METHODS = {"Isomap": "isomap", "PCA": "pca", "LLE": "lle", "t-SNE": "tsne"}
 
-
-def render_unroll(run, style):
-    """The roll under a turning camera (GIF), and the four 2-D embeddings side by side."""
+# --8<-- [start:roll-render]
+def draw_roll(run, style):
+    """The roll under a camera that walks once around the vertical axis: an animation."""
     fig = new_figure(5.4, 4.4)
     ax, centre, box = roll_view(fig, (0.02, 0.02, 0.96, 0.84), run.X, style.elevation)
     fig.text(0.04, 0.93, f"{len(run.X):,} points on a swiss roll, in 3-D", fontsize=13)
@@ -144,22 +139,39 @@ def render_unroll(run, style):
         return f"{azimuth:.0f}°"
 
     azimuths = np.linspace(0, 360, style.frames, endpoint=False)
-    roll = animate(fig, update, azimuths, style.fps, animated=[dots, edges, angle])
+    return animate(fig, update, azimuths, style.fps, animated=[dots, edges, angle])
 
-    compare = new_figure(8.0, 6.4)
-    axes = compare.subplots(2, 2, gridspec_kw=dict(hspace=0.3, wspace=0.08))
-    compare.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.03)
-    compare.suptitle(f"The same {len(run.X):,} points, unrolled to 2-D", fontsize=13)
+
+# --8<-- [end:roll-render]
+
+
+# --8<-- [start:unrolled-render]
+UNROLL_METHODS = {"Isomap": "isomap", "PCA": "pca", "LLE": "lle", "t-SNE": "tsne"}
+
+
+def draw_unrolled(run):
+    """The four 2-D embeddings side by side, coloured by the true position along the roll."""
+    fig = new_figure(8.0, 6.4)
+    axes = fig.subplots(2, 2, gridspec_kw=dict(hspace=0.3, wspace=0.08))
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.03)
+    fig.suptitle(f"The same {len(run.X):,} points, unrolled to 2-D", fontsize=13)
     for ax, (name, key) in zip(axes.flat, UNROLL_METHODS.items(), strict=True):
-        # Fit times vary from build to build, so they go in the page's table, not the image:
-        # the image stays byte-for-byte reproducible.
         rho = run.metrics[f"unroll_correlation_{key}"]
         ax.scatter(*getattr(run, f"embedding_{key}").T, c=run.t, cmap=ROLL_MAP, s=6, linewidths=0)
-        ax.set_title(f"{name}: |ρ| = {rho:.2f}", fontsize=12)
+        ax.set_title(f"{name}: |ρ| = {rho:.3f}", fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.spines[["top", "right"]].set_visible(True)
-    return {"roll": roll, "unrolled": compare}
+    return fig
+
+
+# --8<-- [end:unrolled-render]
+
+
+# --8<-- [start:unroll-render]
+def render_unroll(run, style):
+    """The roll under a turning camera, and the four 2-D embeddings side by side."""
+    return {"roll": draw_roll(run, style), "unrolled": draw_unrolled(run)}
 
 
 # --8<-- [end:unroll-render]
@@ -169,6 +181,12 @@ def render_unroll(run, style):
 
 
 # --8<-- [start:paths-train]
+def arc_length(t: np.ndarray) -> np.ndarray:
+    """Distance along the roll's spiral (t cos t, t sin t) from its centre to angle ``t``:
+    with the position across the roll, the coordinates of the roll laid out flat."""
+    return 0.5 * (t * np.sqrt(1 + t**2) + np.arcsinh(t))
+
+
 def evenly_spaced(path: np.ndarray, count: int, *carried: np.ndarray) -> list[np.ndarray]:
     """``count`` points spaced evenly by length along the 3-D polyline ``path``, and the
     matching points of each polyline in ``carried`` (the same vertices in other coordinates)."""
@@ -188,16 +206,16 @@ def train_paths(p):
     """Two points A and B on neighbouring turns; the straight segment between them and the
     shortest path on the k-nearest-neighbour graph, with each path's gap to the data."""
     X, t = datasets.swiss_roll(p.n_samples, p.noise, p.seed)
-    sheet = np.column_stack([arc_length(t), X[:, 1]])  # the roll laid flat: (along, height)
+    sheet = np.column_stack([arc_length(t), X[:, 1]])  # the roll laid flat: (along, across)
     graph = kneighbors_graph(X, p.n_neighbors, mode="distance")
     on_sheet, previous = shortest_path(graph, directed=False, return_predecessors=True)
     if not np.isfinite(on_sheet).all():
         raise ValueError("the neighbour graph falls apart into pieces; raise n_neighbors")
     through_space = np.linalg.norm(X[:, None] - X[None], axis=-1)
-    # A and B: of the points in the middle band of the roll's height, the pair whose path
-    # on the sheet is longest compared with the straight line between them.
-    height = X[:, 1]
-    middle = np.abs(height - np.median(height)) <= p.middle_band * np.ptp(height) / 2
+    # A and B: of the points in the middle band across the roll (its axis is y), the pair
+    # whose path on the sheet is longest compared with the straight line between them.
+    across = X[:, 1]
+    middle = np.abs(across - np.median(across)) <= p.middle_band * np.ptp(across) / 2
     detour = on_sheet / np.where(through_space > 0, through_space, np.inf)
     detour[~middle] = 0
     detour[:, ~middle] = 0
@@ -247,7 +265,7 @@ def train_paths(p):
 # --8<-- [start:paths-render]
 def render_paths(run, style):
     """A point travels both paths at once: in 3-D, on the roll laid flat, and in its gap."""
-    fig = new_figure(9.0, 4.8)
+    fig = new_figure(8.0, 4.8)
     fig.text(0.02, 0.93, "From A to B: straight through space, or along the sheet", fontsize=13)
     ax, centre, box = roll_view(fig, (0.0, 0.0, 0.48, 0.84), run.X, style.elevation)
     screen, depth = camera(run.X - centre, style.azimuth, style.elevation)
@@ -278,7 +296,7 @@ def render_paths(run, style):
     flat.scatter(*run.sheet.T, c=run.t, cmap=ROLL_MAP, s=4, linewidths=0, alpha=0.3)
     flat.set_title("the roll laid flat", fontsize=11, loc="left")
     flat.set_xlabel("distance along the roll")
-    flat.set_ylabel("height")
+    flat.set_ylabel("across the roll")
 
     gaps = fig.add_axes((0.57, 0.12, 0.41, 0.26))
     fraction = np.linspace(0, 1, len(run.segment))
