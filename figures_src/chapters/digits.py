@@ -33,7 +33,7 @@ def digit_classifier(hidden: int) -> nn.Sequential:
 # --8<-- [end:digits-model]
 
 
-# --8<-- [start:digits-train]
+# --8<-- [start:digits-paths]
 def straight_line(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
     """``steps`` evenly spaced points from ``start`` to ``end``, (..., steps, d); leading
     axes broadcast, so one start and many ends give many lines."""
@@ -48,42 +48,39 @@ def probabilities(classifier: nn.Module, images: np.ndarray) -> np.ndarray:
     return torch.softmax(classifier(flat), dim=1).numpy().reshape(*images.shape[:-1], 10)
 
 
-def nearest_distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
-    """Each image's Euclidean distance to its nearest reference image."""
-    squared = (images**2).sum(1)[:, None] + (references**2).sum(1)[None] - 2 * images @ references.T
-    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-
-
 def run_length(classes) -> str:
     """'2 → 6 → 0' for [2, 2, 6, 6, 6, 0]: each class once per stretch."""
     kept = [int(c) for i, c in enumerate(classes) if i == 0 or c != classes[i - 1]]
     return " → ".join(map(str, kept))
 
 
+# --8<-- [end:digits-paths]
+
+
+# --8<-- [start:digits-networks]
 def train_networks(x_train: np.ndarray, y_train: np.ndarray, p):
     """The autoencoder, trained to reproduce its input through the code, and the
     classifier, trained on the same images."""
     torch.manual_seed(p.seed)
     autoencoder, classifier = Autoencoder(p.latent, p.hidden), digit_classifier(p.hidden)
     images, labels = tensor(x_train), tensor(y_train, torch.int64)
+    per_pixel = nn.BCEWithLogitsLoss()  # binary cross-entropy, averaged over the pixels
     for _ in train_epochs(
-        autoencoder, images, images, nn.BCEWithLogitsLoss(), p.ae_epochs, p.lr, p.batch_size, p.seed
+        autoencoder, images, images, per_pixel, p.ae_epochs, p.lr, p.batch_size, p.seed
     ):
         pass
+    choice = nn.CrossEntropyLoss()  # softmax over the 10 digits, then cross-entropy
     for _ in train_epochs(
-        classifier,
-        images,
-        labels,
-        nn.CrossEntropyLoss(),
-        p.classifier_epochs,
-        p.lr,
-        p.batch_size,
-        p.seed,
+        classifier, images, labels, choice, p.classifier_epochs, p.lr, p.batch_size, p.seed
     ):
         pass
     return autoencoder, classifier
 
 
+# --8<-- [end:digits-networks]
+
+
+# --8<-- [start:digits-pairs]
 def score_pairs(autoencoder, classifier, x_test, codes, starts, ends, steps: int):
     """For every (start, end) pair of held-out images: each path's mean confidence, whether
     the latent path's inner frames are read as another digit, and how strongly."""
@@ -106,6 +103,43 @@ def score_pairs(autoencoder, classifier, x_test, codes, starts, ends, steps: int
     return score
 
 
+# --8<-- [end:digits-pairs]
+
+
+# --8<-- [start:digits-measure]
+def nearest_distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
+    """Each image's Euclidean distance to its nearest reference image."""
+    squared = (images**2).sum(1)[:, None] + (references**2).sum(1)[None] - 2 * images @ references.T
+    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+
+
+def path_metrics(paths: dict, x_train, x_test, decoded_test) -> dict:
+    """What the page reports about the two paths: the classifier's readings along each, and
+    each path's distance to the training digits against its fair yardstick."""
+    inner = paths["latent_probs"][1:-1, OTHER_DIGITS]
+    m = {
+        "pixel_mean_confidence": float(paths["pixel_probs"].max(-1).mean()),
+        "latent_mean_confidence": float(paths["latent_probs"].max(-1).mean()),
+        "pixel_path_classes": run_length(paths["pixel_probs"].argmax(-1)),
+        "latent_path_classes": run_length(paths["latent_probs"].argmax(-1)),
+        "third_class": OTHER_DIGITS[int(inner.max(axis=0).argmax())],
+        "third_class_confidence": float(inner.max()),
+        "pixel_mean_nn_distance": float(nearest_distance(paths["pixel"], x_train).mean()),
+        "latent_mean_nn_distance": float(nearest_distance(paths["latent"], x_train).mean()),
+        "real_mean_nn_distance": float(nearest_distance(x_test, x_train).mean()),
+        "reconstruction_nn_distance": float(nearest_distance(decoded_test, x_train).mean()),
+    }
+    # Each path against its fair yardstick: decoded frames against decoded real digits,
+    # crossfaded real images against real digits. 0.2 means 20 % farther.
+    m["latent_path_nn_excess"] = m["latent_mean_nn_distance"] / m["reconstruction_nn_distance"] - 1
+    m["pixel_path_nn_excess"] = m["pixel_mean_nn_distance"] / m["real_mean_nn_distance"] - 1
+    return m
+
+
+# --8<-- [end:digits-measure]
+
+
+# --8<-- [start:digits-train]
 def train_interpolation(p):
     """Train both networks, try every held-out (2, 0) pair, and keep the one whose latent
     path most clearly passes through a third digit."""
@@ -132,51 +166,36 @@ def train_interpolation(p):
     strip, smooth = both_paths(p.steps), both_paths(p.gif_steps)
     arrays = {f"strip_{k}": v for k, v in strip.items()}
     arrays |= {f"smooth_{k}": v for k, v in smooth.items()}
-    inner = strip["latent_probs"][1:-1, OTHER_DIGITS]
+    decoded_test = autoencoder.decode(codes)
     metrics = {
         "images": len(x_train) + len(x_test),
         "train_images": len(x_train),
         "held_out_images": len(x_test),
         "classifier_accuracy": accuracy(predict(classifier, tensor(x_test)), y_test),
-        "reconstruction_mse": float(((autoencoder.decode(codes) - x_test) ** 2).mean()),
-        "pixel_mean_confidence": float(strip["pixel_probs"].max(-1).mean()),
-        "latent_mean_confidence": float(strip["latent_probs"].max(-1).mean()),
-        "pixel_path_classes": run_length(strip["pixel_probs"].argmax(-1)),
-        "latent_path_classes": run_length(strip["latent_probs"].argmax(-1)),
-        "third_class": OTHER_DIGITS[int(inner.max(axis=0).argmax())],
-        "third_class_confidence": float(inner.max()),
-        "pixel_mean_nn_distance": float(nearest_distance(strip["pixel"], x_train).mean()),
-        "latent_mean_nn_distance": float(nearest_distance(strip["latent"], x_train).mean()),
-        "real_mean_nn_distance": float(nearest_distance(x_test, x_train).mean()),
-        "reconstruction_nn_distance": float(
-            nearest_distance(autoencoder.decode(codes), x_train).mean()
-        ),
+        "reconstruction_mse": float(((decoded_test - x_test) ** 2).mean()),
         "pairs_tried": int(score["third"].size),
         "all_pairs_pixel_mean_confidence": float(score["pixel"].mean()),
         "all_pairs_latent_mean_confidence": float(score["latent"].mean()),
         "all_pairs_through_third_class": float(score["through"].mean()),
     }
-    # Each path against its fair yardstick: decoded frames against decoded real digits,
-    # crossfaded real images against real digits. 0.2 means 20 % farther.
-    metrics["latent_path_nn_excess"] = (
-        metrics["latent_mean_nn_distance"] / metrics["reconstruction_nn_distance"] - 1
-    )
-    metrics["pixel_path_nn_excess"] = (
-        metrics["pixel_mean_nn_distance"] / metrics["real_mean_nn_distance"] - 1
-    )
+    metrics |= path_metrics(strip, x_train, x_test, decoded_test)
     return arrays, metrics
 
 
 # --8<-- [end:digits-train]
 
 
-# --8<-- [start:digits-render]
+# --8<-- [start:digits-label]
 def prediction_label(probs: np.ndarray) -> str:
     return f"{probs.argmax()} · {probs.max():.0%}"
 
 
-def render_interpolation(run, style):
-    """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
+# --8<-- [end:digits-label]
+
+
+# --8<-- [start:strips-render]
+def draw_strips(run):
+    """Both paths as two rows of frames, each with the classifier's reading underneath."""
     rows = (
         ("pixels: crossfade the two images", run.strip_pixel, run.strip_pixel_probs),
         (
@@ -203,7 +222,15 @@ def render_interpolation(run, style):
                 va="top",
                 fontsize=11,
             )
+    return strips
 
+
+# --8<-- [end:strips-render]
+
+
+# --8<-- [start:morph-render]
+def draw_morph(run, style):
+    """Both paths side by side, frame by frame: an animation."""
     fig = new_figure(6.4, 3.8)
     fig.text(0.03, 0.92, f"From a {FROM_DIGIT} to a {TO_DIGIT}, two ways", fontsize=13)
     progress = fig.text(0.97, 0.92, "", fontsize=11, color=MUTED, ha="right")
@@ -227,10 +254,19 @@ def render_interpolation(run, style):
             image.set_data(frames[i].reshape(28, 28))
             label.set_text("classifier: " + prediction_label(probs[i]))
         progress.set_text(f"{i / (len(run.smooth_pixel) - 1):.0%} of the way")
-        return f"{i / (len(run.smooth_pixel) - 1):.0%}"
+        return f"{i / (len(run.smooth_pixel) - 1):.0%} of the way"
 
     frames = range(len(run.smooth_pixel))
-    return {"strips": strips, "morph": animate(fig, update, frames, style.fps, animated=moving)}
+    return animate(fig, update, frames, style.fps, animated=moving)
+
+
+# --8<-- [end:morph-render]
+
+
+# --8<-- [start:digits-render]
+def render_interpolation(run, style):
+    """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
+    return {"strips": draw_strips(run), "morph": draw_morph(run, style)}
 
 
 # --8<-- [end:digits-render]
