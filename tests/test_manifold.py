@@ -112,6 +112,8 @@ def test_the_latent_path_passes_through_the_digit_the_page_names(real_report):
     classes = m["latent_path_classes"].split(" → ")
     assert (classes[0], classes[-1]) == ("2", "0")
     assert str(m["third_class"]) in classes[1:-1]
+    # "The post's path passes through a 6 ... Ours is such a case": ours goes elsewhere.
+    assert m["third_class"] != 6
 
 
 def test_too_many_neighbours_short_circuit_the_roll():
