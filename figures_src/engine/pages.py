@@ -88,6 +88,13 @@ def inline_markdown(text: str) -> str:
     return rendered.removeprefix("<p>").removesuffix("</p>")
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header (the IHDR chunk)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise PageError("not a PNG file")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def _figure_html(
     results: Mapping[str, Any], match: re.Match, where: str, prefix: str, files: Mapping[str, bytes]
 ) -> str:
@@ -130,7 +137,11 @@ def _figure_html(
         )
         kind = "mx-animation"
     else:
-        body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
+        width, height = png_size(files[f"{FIGURES_DIR}/{job}/{output}.png"])
+        body = (
+            f'<img src="{base}.png" alt="{alt}" width="{width}" height="{height}" '
+            'loading="lazy" decoding="async">'
+        )
         kind = "mx-still"
     block = (
         f'<figure class="mx-figure {kind}" id="{anchor}">\n{body}\n'
