@@ -28,6 +28,7 @@ from mkdocs.utils import get_relative_url
 log = logging.getLogger("mkdocs.hooks.math")
 
 KATEX_DIR = "assets/katex"
+PRELOAD_FONTS = ("KaTeX_Main-Regular.woff2", "KaTeX_Math-Italic.woff2")
 FORMULA = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL)
 RENDER = r"""
 const katex = require(process.argv[1]);
@@ -102,5 +103,9 @@ def on_post_page(output, page, config, **kwargs):
     if 'class="arithmatex"' not in output:
         return output
     href = get_relative_url(f"{KATEX_DIR}/katex.min.css", page.url)
-    link = f'<link rel="stylesheet" href="{href}" data-katex>'
-    return output.replace("</head>", f"  {link}\n</head>", 1)
+    links = [f'<link rel="stylesheet" href="{href}" data-katex>']
+    # KaTeX's faces are font-display: block; fetch the two every formula uses with the page.
+    for face in PRELOAD_FONTS:
+        font = get_relative_url(f"{KATEX_DIR}/fonts/{face}", page.url)
+        links.append(f'<link rel="preload" href="{font}" as="font" type="font/woff2" crossorigin>')
+    return output.replace("</head>", "".join(f"  {link}\n" for link in links) + "</head>", 1)
