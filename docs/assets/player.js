@@ -210,7 +210,7 @@
     });
   }
 
-  // One observer loads sheets as players come within a screen of the viewport; another
+  // One observer loads sheets as players come within half a screen of the viewport; another
   // tells how much of each player is in view.
   var nearby =
     "IntersectionObserver" in window
@@ -223,7 +223,7 @@
               }
             });
           },
-          { rootMargin: "100% 0px" }
+          { rootMargin: "50% 0px" }
         )
       : null;
   var inView =
