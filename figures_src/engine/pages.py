@@ -126,10 +126,13 @@ def _figure_html(
         frames = html.escape(json.dumps(meta, separators=(",", ":")), quote=True)
         # With JavaScript, the player draws frames from the sprite sheet (the same frames as
         # the GIF); without it, the <noscript> GIF plays, or its last frame if the reader
-        # asks for reduced motion.
+        # asks for reduced motion. The empty canvas and controls hold the player's place
+        # until the script builds it, so nothing below shifts (explainer.css).
         body = (
             f'<div class="mx-player" data-sheet="{base}.frames.png" data-frames="{frames}" '
             f'data-alt="{alt}">'
+            f'<canvas class="mx-canvas" {size} aria-hidden="true"></canvas>'
+            '<div class="mx-controls" aria-hidden="true"></div>'
             f'<noscript><picture><source srcset="{base}.poster.png" '
             f'media="(prefers-reduced-motion: reduce)">'
             f'<img class="mx-no-zoom" src="{base}.gif" alt="{alt}" {size}>'
