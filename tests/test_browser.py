@@ -226,6 +226,28 @@ def test_formulas_arrive_typeset_and_read_without_javascript(browser, site_url):
     assert page.locator(".arithmatex").count() >= 10
     assert untypeset_formulas(page) == []
     assert page.locator(".arithmatex .katex-html").first.is_visible()
+    # Animations: the <noscript> GIF shows, the script's place-holders do not.
+    assert page.locator(".mx-player noscript img, .mx-player picture img").first.is_visible()
+    assert not page.locator(".mx-player canvas").first.is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_nothing_shifts_while_a_page_loads(browser, quick_site, width):
+    """Images have sizes and players hold their place: cumulative layout shift stays ~0."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.add_init_script(
+        "window.__shift = 0; new PerformanceObserver(list => list.getEntries().forEach(e => "
+        "{ if (!e.hadRecentInput) window.__shift += e.value; }))"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    page = context.new_page()
+    with serve_gzip(quick_site) as base:
+        for path in pages(quick_site):
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(500)
+            shift = page.evaluate("window.__shift")
+            assert shift < 0.01, f"{path or 'home'}: layout shift {shift:.3f} at {width} px"
     context.close()
 
 
