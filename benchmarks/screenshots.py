@@ -80,8 +80,14 @@ def main() -> None:
             page = context.new_page()
             for path in pages(args.site):
                 page.goto(base + path, wait_until="networkidle")
-                # A full-page shot never scrolls, so lazy images would stay blank.
+                # A full-page shot never scrolls, so lazy images would stay blank, and the
+                # players load their frames only when they come near the screen: scroll.
                 page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+                page.evaluate(
+                    "async () => { for (let y = 0; y < document.body.scrollHeight; "
+                    "y += innerHeight / 2) { scrollTo(0, y); "
+                    "await new Promise(r => setTimeout(r, 60)); } scrollTo(0, 0); }"
+                )
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(400)
                 name = (path.strip("/") or "home").replace("/", "_")

@@ -1,4 +1,6 @@
-"""Page weight: the bytes a reader's browser fetches for each page of a built site."""
+"""Page weight: the bytes a reader's browser fetches for each page of a built site, if the reader
+scrolls through all of it (players fetch their sprite sheets only as they come near the screen;
+tests/test_browser.py holds what a phone fetches before scrolling to 1 MB)."""
 
 from __future__ import annotations
 
@@ -52,8 +54,11 @@ def page_weights(site: Path) -> list[tuple[str, int]]:
         parser = _Assets()
         html = page.read_text(encoding="utf-8")
         parser.feed(html)
-        if 'class="arithmatex"' in html:  # assets/math.js loads KaTeX for the formulas
-            parser.urls += ["/assets/katex/katex.min.css", "/assets/katex/katex.min.js"]
+        if 'class="arithmatex"' in html:  # formulas: KaTeX's style sheet (in the head)
+            parser.urls.append("/assets/katex/katex.min.css")
+        if re.search(r'class="arithmatex"(?! data-typeset)', html):
+            # the build had no Node.js: assets/math.js loads KaTeX to typeset them
+            parser.urls.append("/assets/katex/katex.min.js")
         total, seen = page.stat().st_size, set()
         for url in parser.urls:
             parsed = urlparse(url)

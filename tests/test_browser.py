@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from benchmarks.lighthouse import serve_gzip
 from benchmarks.screenshots import chromium, pages, serve
 
 pytestmark = pytest.mark.browser
+
+# axe-core (MPL-2.0), vendored unmodified from npm with its licence: see tests/vendor/README.md.
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+PHONE = {"width": 360, "height": 780}
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +70,23 @@ def untypeset_formulas(page) -> list[str]:
     )
 
 
+def images_without_size(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "img",
+        "imgs => imgs.filter(i => !(i.getAttribute('width') && i.getAttribute('height')))"
+        ".map(i => i.src)",
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
-    context = browser.new_context(color_scheme=scheme)
+def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme, width):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
     page = context.new_page()
     watch = PageWatch(page, site_url)
     for path in pages(quick_site):
         page.goto(site_url + path, wait_until="networkidle")
+        assert images_without_size(page) == [], f"{path}: images without width and height"
         for image in page.query_selector_all("img"):
             image.scroll_into_view_if_needed()
         page.wait_for_function("() => [...document.images].every(i => i.complete)")
@@ -81,6 +99,28 @@ def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme):
         )
         assert untypeset_formulas(page) == [], f"{path}: formulas KaTeX did not typeset"
         watch.assert_clean(path or "home")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_wcag_violations(browser, site_url, quick_site, scheme, width):
+    """axe-core, WCAG 2.2 A and AA rules, on every page: nothing is excused."""
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    found = []
+    for path in pages(quick_site):
+        page.goto(site_url + path, wait_until="networkidle")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        found += [
+            f"{path or 'home'}: {v['id']} ({v['impact']}) at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in result["violations"]
+        ]
+    assert found == [], "axe-core violations:\n" + "\n".join(found)
     context.close()
 
 
@@ -99,8 +139,7 @@ def test_player_pauses_and_steps(browser, site_url):
     page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
     player = page.locator(".mx-player").first
     player.scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
-    assert player.get_attribute("data-playing") == "1"
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.playing === '1'")
     player.get_by_role("button", name="Pause animation").click()
     assert player.get_attribute("data-playing") == "0"
     label = player.locator(".mx-label")
@@ -126,8 +165,14 @@ def test_reduced_motion_starts_paused_on_the_last_frame(browser, site_url):
     page = context.new_page()
     page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
     player = page.locator(".mx-player").first
-    assert player.get_attribute("data-playing") == "0"
+    player.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
+    page.wait_for_timeout(500)
+    assert page.locator(".mx-player[data-playing='1']").count() == 0
     assert player.get_attribute("data-frame") == player.locator("input").get_attribute("max")
+    # The reader may still play it.
+    player.get_by_role("button", name="Play animation").click()
+    assert player.get_attribute("data-playing") == "1"
     context.close()
 
 
@@ -164,7 +209,140 @@ def test_math_is_typeset_after_instant_navigation(browser, site_url):
     assert page.locator("div.arithmatex .katex-display").count() >= 3
     assert page.locator("span.arithmatex .katex-display").count() == 0
     page.wait_for_load_state("networkidle")
-    assert any(url.endswith("katex.min.js") for url in katex)
+    assert any(url.endswith("katex.min.css") for url in katex)
     assert any(url.endswith(".woff2") for url in katex)  # its fonts come from the site too
+    # With Node.js the build typeset the formulas: the browser runs no KaTeX. Without it,
+    # assets/math.js typesets them with the served KaTeX.
+    assert any(url.endswith("katex.min.js") for url in katex) == (shutil.which("node") is None)
     watch.assert_clean("math after instant navigation")
+    page.close()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the build typesets math with Node.js")
+def test_formulas_arrive_typeset_and_read_without_javascript(browser, site_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + "nonlinear-regression/", wait_until="networkidle")
+    assert page.locator(".arithmatex").count() >= 10
+    assert untypeset_formulas(page) == []
+    assert page.locator(".arithmatex .katex-html").first.is_visible()
+    # Animations: the <noscript> GIF shows, the script's place-holders do not.
+    assert page.locator(".mx-player noscript img, .mx-player picture img").first.is_visible()
+    assert not page.locator(".mx-player canvas").first.is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_nothing_shifts_while_a_page_loads(browser, quick_site, width):
+    """Images have sizes and players hold their place: cumulative layout shift stays ~0."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.add_init_script(
+        "window.__shift = 0; new PerformanceObserver(list => list.getEntries().forEach(e => "
+        "{ if (!e.hadRecentInput) window.__shift += e.value; }))"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    page = context.new_page()
+    with serve_gzip(quick_site) as base:
+        for path in pages(quick_site):
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(500)
+            shift = page.evaluate("window.__shift")
+            assert shift < 0.01, f"{path or 'home'}: layout shift {shift:.3f} at {width} px"
+    context.close()
+
+
+def players_state(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        ".mx-player",
+        "ps => ps.map(p => ({loaded: !!p.dataset.loaded, playing: p.dataset.playing === '1',"
+        " frame: p.dataset.frame, visible: p.dataset.visible === '1'}))",
+    )
+
+
+def test_player_fits_a_thumb_on_a_phone(browser, site_url):
+    """At 360 px the scrubber has a full-width row of its own; every control is >= 44x44."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
+    for player in page.locator(".mx-player").all():
+        player.scroll_into_view_if_needed()
+        row = player.locator(".mx-controls").bounding_box()
+        scrubber = player.locator(".mx-scrubber").bounding_box()
+        assert scrubber["width"] >= 0.98 * row["width"], (scrubber, row)
+        assert scrubber["height"] >= 44
+        for button in player.get_by_role("button").all():
+            box = button.bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44, box
+            # The scrubber's row holds nothing else.
+            assert box["y"] >= scrubber["y"] + scrubber["height"] - 0.5, (box, scrubber)
+    page.close()
+
+
+def test_sprite_sheets_load_only_near_the_viewport(browser, quick_site):
+    """Before the reader scrolls, a phone fetches at most 1 MB (gzip, as Pages serves), and
+    only the sprite sheets of players near the screen; the others come as the reader scrolls."""
+    page = browser.new_page(viewport=PHONE)
+    sheets: list[str] = []
+    page.on("request", lambda r: ".frames.png" in r.url and sheets.append(r.url))
+    with serve_gzip(quick_site) as base:
+        for path in pages(quick_site):
+            sheets.clear()
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(300)
+            fetched = page.evaluate(
+                "() => performance.getEntriesByType('navigation')[0].transferSize + "
+                "performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)"
+            )
+            assert fetched <= 1_000_000, f"{path or 'home'}: {fetched:,} bytes before scrolling"
+            far = page.eval_on_selector_all(
+                ".mx-player",
+                "ps => ps.filter(p => p.getBoundingClientRect().top > 3 * innerHeight)"
+                ".map(p => new URL(p.dataset.sheet, location.href).href)",
+            )
+            assert far == [] or set(far).isdisjoint(sheets), f"{path}: sheets of players far below"
+            if far:
+                page.locator(".mx-player").last.scroll_into_view_if_needed()
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.mx-player')].at(-1).dataset.loaded"
+                )
+                assert far[-1] in sheets
+    page.close()
+
+
+def test_out_of_view_players_stop_and_one_plays_at_a_time(browser, site_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})  # several in view
+    watch = PageWatch(page, site_url)
+    page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.mx-player')].filter(p => p.dataset.loaded)"
+        ".length >= 2"
+    )
+    page.wait_for_timeout(300)
+    state = players_state(page)
+    assert sum(p["visible"] for p in state) >= 2, "the test needs two players in view"
+    assert sum(p["playing"] for p in state) == 1, state
+    # The reader starts another one: it plays, the first stops.
+    first = next(i for i, p in enumerate(state) if p["playing"])
+    other = next(i for i, p in enumerate(state) if p["visible"] and p["loaded"] and i != first)
+    page.locator(".mx-player").nth(other).get_by_role("button", name="Play animation").click()
+    state = players_state(page)
+    assert [i for i, p in enumerate(state) if p["playing"]] == [other]
+    # Scrolled out of view, it stops and its frame stands still; no timer runs for it.
+    page.set_viewport_size(PHONE)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.mx-player')[{other}].dataset.visible === '0'"
+    )
+    state = players_state(page)
+    assert not state[other]["playing"]
+    assert sum(p["playing"] for p in state) <= 1
+    frame = state[other]["frame"]
+    page.wait_for_timeout(1500)
+    assert players_state(page)[other]["frame"] == frame
+    # Back in view, the player the reader started plays again.
+    page.locator(".mx-player").nth(other).scroll_into_view_if_needed()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.mx-player')[{other}].dataset.playing === '1'"
+    )
+    assert sum(p["playing"] for p in players_state(page)) == 1
+    watch.assert_clean("players in and out of view")
     page.close()

@@ -4,13 +4,25 @@
  * GIF, so the player and the GIF show the same pixels. Without JavaScript the <noscript> GIF
  * plays instead.
  *
- * It starts paused, on the last frame, when the reader prefers reduced motion, and it is set
- * up again after each of Material's instant page loads.
+ * Cheap on a phone:
+ * - a player's sprite sheet is fetched only when the player comes near the viewport, and
+ *   decoded off the main thread (createImageBitmap) where the browser can;
+ * - a player out of view is stopped: no timer runs for it;
+ * - at most one animation plays by itself: of the players in view that the reader has not
+ *   paused, the most visible one (a player the reader started keeps playing while in view);
+ * - when the reader prefers reduced motion, nothing plays by itself: players start paused,
+ *   on the last frame.
+ *
+ * Each player's state is on its element: data-loaded (the sheet is drawn), data-playing
+ * (a timer is running), data-frame, data-visible. Set up again after each of Material's
+ * instant page loads.
  */
 (function () {
   "use strict";
 
   var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  var players = []; // the current page's players, in document order
+  var chosen = null; // the player the reader started, if any
 
   function button(label, text) {
     var b = document.createElement("button");
@@ -21,11 +33,38 @@
     return b;
   }
 
-  function setUp(root) {
-    if (root.dataset.ready) return;
-    root.dataset.ready = "1";
+  function decode(url) {
+    if (window.createImageBitmap && window.fetch) {
+      return fetch(url)
+        .then(function (response) {
+          if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+          return response.blob();
+        })
+        .then(function (blob) {
+          return createImageBitmap(blob);
+        });
+    }
+    return new Promise(function (resolve, reject) {
+      var image = new Image();
+      image.onload = function () {
+        resolve(image);
+      };
+      image.onerror = function () {
+        reject(new Error("cannot load " + url));
+      };
+      image.src = url;
+    });
+  }
+
+  function Player(root) {
     var meta = JSON.parse(root.dataset.frames);
     var count = meta.frames;
+    var self = this;
+    this.root = root;
+    this.ratio = 0; // how much of it is in view, 0..1
+    this.near = false;
+    this.userPaused = reducedMotion.matches;
+    this.playing = false;
 
     var canvas = document.createElement("canvas");
     canvas.width = meta.width;
@@ -37,7 +76,7 @@
 
     var controls = document.createElement("div");
     controls.className = "mx-controls";
-    var toggle = button("Pause animation", "❚❚");
+    var toggle = button("Play animation", "►");
     var back = button("Previous frame", "◀");
     var forward = button("Next frame", "▶");
     var scrubber = document.createElement("input");
@@ -56,15 +95,15 @@
     root.append(canvas, controls);
     root.tabIndex = 0;
     root.setAttribute("aria-label", "Animation player: space to play or pause, arrow keys to step");
+    root.dataset.playing = "0";
 
-    var sheet = new Image();
+    var sheet = null;
     var frame = 0;
-    var playing = false;
     var timer = null;
 
     function show(i) {
       frame = (i + count) % count;
-      if (sheet.complete && sheet.naturalWidth) {
+      if (sheet) {
         var x = (frame % meta.columns) * meta.width;
         var y = Math.floor(frame / meta.columns) * meta.height;
         context.drawImage(sheet, x, y, meta.width, meta.height, 0, 0, meta.width, meta.height);
@@ -76,48 +115,164 @@
 
     function tick() {
       timer = null;
-      if (!playing || !root.isConnected) return;
+      if (!self.playing || !root.isConnected) return;
       show(frame + 1);
       timer = window.setTimeout(tick, meta.durations_ms[frame]);
     }
 
-    function play(on) {
-      playing = on;
+    // Runs or stops the timer; only schedule() decides which player runs.
+    this.run = function (on) {
+      on = on && sheet !== null;
+      if (on === this.playing) return;
+      this.playing = on;
       toggle.textContent = on ? "❚❚" : "►";
       toggle.setAttribute("aria-label", on ? "Pause animation" : "Play animation");
       root.dataset.playing = on ? "1" : "0";
       if (timer) window.clearTimeout(timer);
       timer = on ? window.setTimeout(tick, meta.durations_ms[frame]) : null;
+    };
+
+    this.load = function () {
+      if (this.loading) return;
+      this.loading = true;
+      decode(root.dataset.sheet).then(
+        function (bitmap) {
+          sheet = bitmap;
+          show(frame);
+          root.dataset.loaded = "1";
+          schedule();
+        },
+        function (err) {
+          console.error("animation player: " + err.message);
+        }
+      );
+    };
+
+    function pauseByReader() {
+      self.userPaused = true;
+      if (chosen === self) chosen = null;
+      schedule();
     }
 
-    toggle.addEventListener("click", function () { play(!playing); });
-    back.addEventListener("click", function () { play(false); show(frame - 1); });
-    forward.addEventListener("click", function () { play(false); show(frame + 1); });
-    scrubber.addEventListener("input", function () { play(false); show(Number(scrubber.value)); });
+    toggle.addEventListener("click", function () {
+      if (self.playing) {
+        pauseByReader();
+      } else {
+        self.userPaused = false;
+        chosen = self;
+        schedule();
+      }
+    });
+    back.addEventListener("click", function () {
+      pauseByReader();
+      show(frame - 1);
+    });
+    forward.addEventListener("click", function () {
+      pauseByReader();
+      show(frame + 1);
+    });
+    scrubber.addEventListener("input", function () {
+      pauseByReader();
+      show(Number(scrubber.value));
+    });
     root.addEventListener("keydown", function (event) {
       if (event.target === scrubber) return; // the range input handles its own arrows
-      if (event.key === "ArrowRight") { play(false); show(frame + 1); event.preventDefault(); }
-      else if (event.key === "ArrowLeft") { play(false); show(frame - 1); event.preventDefault(); }
-      else if (event.key === " " && event.target === root) { play(!playing); event.preventDefault(); }
+      if (event.key === "ArrowRight") {
+        pauseByReader();
+        show(frame + 1);
+        event.preventDefault();
+      } else if (event.key === "ArrowLeft") {
+        pauseByReader();
+        show(frame - 1);
+        event.preventDefault();
+      } else if (event.key === " " && event.target === root) {
+        toggle.click();
+        event.preventDefault();
+      }
     });
 
-    sheet.addEventListener("load", function () {
-      show(frame);
-      root.dataset.loaded = "1";
-    });
-    sheet.src = root.dataset.sheet;
-    if (reducedMotion.matches) {
-      show(count - 1);
-      play(false);
-    } else {
-      show(0);
-      play(true);
-    }
+    show(reducedMotion.matches ? count - 1 : 0);
   }
+
+  // Which player runs: the one the reader started, while it is in view; otherwise the most
+  // visible player that the reader has not paused. Every other player is stopped.
+  function schedule() {
+    var runner = null;
+    if (chosen && chosen.root.isConnected && chosen.ratio > 0) {
+      runner = chosen;
+    } else if (!reducedMotion.matches) {
+      players.forEach(function (p) {
+        if (p.ratio > 0 && !p.userPaused && (!runner || p.ratio > runner.ratio)) runner = p;
+      });
+    }
+    players.forEach(function (p) {
+      p.run(p === runner);
+    });
+  }
+
+  // One observer loads sheets as players come within half a screen of the viewport; another
+  // tells how much of each player is in view.
+  var nearby =
+    "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              if (entry.isIntersecting) {
+                entry.target.mxPlayer.load();
+                nearby.unobserve(entry.target);
+              }
+            });
+          },
+          { rootMargin: "50% 0px" }
+        )
+      : null;
+  var inView =
+    "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              var player = entry.target.mxPlayer;
+              player.ratio = entry.isIntersecting ? Math.max(entry.intersectionRatio, 0.001) : 0;
+              entry.target.dataset.visible = player.ratio > 0 ? "1" : "0";
+            });
+            schedule();
+          },
+          { threshold: [0, 0.25, 0.5, 0.75, 1] }
+        )
+      : null;
 
   function setUpAll() {
-    document.querySelectorAll(".mx-player").forEach(setUp);
+    players = players.filter(function (p) {
+      if (p.root.isConnected) return true;
+      p.run(false);
+      if (inView) inView.unobserve(p.root);
+      if (nearby) nearby.unobserve(p.root);
+      return false;
+    });
+    if (chosen && !chosen.root.isConnected) chosen = null;
+    document.querySelectorAll(".mx-player").forEach(function (root) {
+      if (root.dataset.ready) return;
+      root.dataset.ready = "1";
+      var player = new Player(root);
+      root.mxPlayer = player;
+      players.push(player);
+      if (inView) {
+        nearby.observe(root);
+        inView.observe(root);
+      } else {
+        player.ratio = 1; // no IntersectionObserver: load and play as before
+        player.load();
+      }
+    });
+    schedule();
   }
+
+  reducedMotion.addEventListener("change", function () {
+    players.forEach(function (p) {
+      p.userPaused = reducedMotion.matches;
+    });
+    schedule();
+  });
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(setUpAll); // Material: every page, instant navigation included

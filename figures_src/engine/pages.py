@@ -93,6 +93,13 @@ def inline_markdown(text: str) -> str:
     return rendered.removeprefix("<p>").removesuffix("</p>")
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header (the IHDR chunk)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise PageError("not a PNG file")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def _figure_html(
     results: Mapping[str, Any], match: re.Match, where: str, prefix: str, files: Mapping[str, bytes]
 ) -> str:
@@ -124,10 +131,13 @@ def _figure_html(
         frames = html.escape(json.dumps(meta, separators=(",", ":")), quote=True)
         # With JavaScript, the player draws frames from the sprite sheet (the same frames as
         # the GIF); without it, the <noscript> GIF plays, or its last frame if the reader
-        # asks for reduced motion.
+        # asks for reduced motion. The empty canvas and controls hold the player's place
+        # until the script builds it, so nothing below shifts (explainer.css).
         body = (
             f'<div class="mx-player" data-sheet="{base}.frames.png" data-frames="{frames}" '
             f'data-alt="{alt}">'
+            f'<canvas class="mx-canvas" {size} aria-hidden="true"></canvas>'
+            '<div class="mx-controls" aria-hidden="true"></div>'
             f'<noscript><picture><source srcset="{base}.poster.png" '
             f'media="(prefers-reduced-motion: reduce)">'
             f'<img class="mx-no-zoom" src="{base}.gif" alt="{alt}" {size}>'
@@ -135,7 +145,11 @@ def _figure_html(
         )
         kind = "mx-animation"
     else:
-        body = f'<img src="{base}.png" alt="{alt}" loading="lazy">'
+        width, height = png_size(files[f"{FIGURES_DIR}/{job}/{output}.png"])
+        body = (
+            f'<img src="{base}.png" alt="{alt}" width="{width}" height="{height}" '
+            'loading="lazy" decoding="async">'
+        )
         kind = "mx-still"
     block = (
         f'<figure class="mx-figure {kind}" id="{anchor}">\n{body}\n'
