@@ -125,8 +125,14 @@ def repo_root() -> Path:
     return ROOT
 
 
+# The address the test site claims. Material's instant navigation reads the sitemap, which
+# lists pages only when site_url is set; it maps them onto wherever the site is served.
+TEST_SITE_URL = "https://example.org/manifolds/"
+
+
 def mkdocs_build(site_dir: Path, cache_dir: Path, quick: bool = True, **env: str):
-    """Run the real `mkdocs build --strict`; returns the finished process."""
+    """Run the real `mkdocs build --strict` (without the caller's SITE_URL unless given in
+    ``env``); returns the finished process."""
     import os
     import subprocess
     import sys
@@ -134,6 +140,7 @@ def mkdocs_build(site_dir: Path, cache_dir: Path, quick: bool = True, **env: str
     environ = dict(
         os.environ, FIGURES_CACHE_DIR=str(cache_dir), FIGURES_QUICK="1" if quick else "0"
     )
+    environ.pop("SITE_URL", None)
     environ.update(env)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
@@ -148,7 +155,7 @@ def mkdocs_build(site_dir: Path, cache_dir: Path, quick: bool = True, **env: str
 def quick_site(tmp_path_factory) -> Path:
     """The real site built in quick mode into a temporary directory, once per session."""
     base = tmp_path_factory.mktemp("quick-site")
-    done = mkdocs_build(base / "site", base / "cache")
+    done = mkdocs_build(base / "site", base / "cache", SITE_URL=TEST_SITE_URL)
     assert done.returncode == 0, done.stderr[-3000:]
     # Later builds on this cache rewrite its report; keep the cold build's.
     (base / "cold-report.json").write_bytes((base / "cache" / "report.json").read_bytes())

@@ -180,8 +180,10 @@ def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
     page = browser.new_page()
     watch = PageWatch(page, site_url)
     page.goto(site_url, wait_until="networkidle")
+    page.evaluate("() => { window.stillTheSamePage = true }")
     page.locator("nav.md-nav--primary a[href*='layers-bend-space']").first.click()
     page.wait_for_url("**/layers-bend-space/")
+    assert page.evaluate("() => window.stillTheSamePage === true"), "a full page load, not instant"
     page.wait_for_function("() => document.querySelector('.mx-player')?.dataset.ready === '1'")
     # Switch the palette with Material's own toggle.
     page.locator("form[data-md-component=palette] label:visible").first.click()
@@ -200,8 +202,10 @@ def test_math_is_typeset_after_instant_navigation(browser, site_url):
     page.on("request", lambda r: "/katex/" in r.url and katex.append(r.url))
     page.goto(site_url, wait_until="networkidle")
     assert katex == [], "a page without formulas loaded KaTeX"
+    page.evaluate("() => { window.stillTheSamePage = true }")
     page.locator("nav.md-nav--primary a[href*='nonlinear-regression']").first.click()
     page.wait_for_url("**/nonlinear-regression/")
+    assert page.evaluate("() => window.stillTheSamePage === true"), "a full page load, not instant"
     page.wait_for_function("() => document.querySelector('.arithmatex')?.dataset.typeset")
     assert page.locator(".arithmatex").count() >= 10
     assert untypeset_formulas(page) == []
