@@ -17,6 +17,7 @@ import torch
 
 from figures_src import datasets
 from figures_src.chapters.tsne import (
+    EXAGGERATION,
     EXAGGERATION_ITER,
     FASHION,
     class_geometry,
@@ -115,6 +116,7 @@ def train_latent_map(p):
     tsne_seconds = round(time.perf_counter() - start, 1)
     metrics = map_metrics(run, embedding, p.seed)
     metrics.update(iterations=iterations, exaggeration_iter=EXAGGERATION_ITER)
+    metrics["exaggeration"] = EXAGGERATION
     metrics["tsne_seconds"] = tsne_seconds
     metrics["autoencoder_seconds"] = round(autoencoder_seconds, 1)
     geometry = {f"{k}_latent": v for k, v in class_geometry(run["z"], run["y"]).items()}

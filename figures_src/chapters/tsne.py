@@ -31,9 +31,9 @@ COLORS = tuple(TEN_COLORS[i] for i in (3, 6, 9, 0, 5, 4, 1, 7, 8, 2))
 
 
 # --8<-- [start:map]
-# scikit-learn always starts with 250 iterations of early exaggeration (the pull between
-# neighbours multiplied by 12), and its max_iter counts them: max_iter = 250 + normal ones.
-EXAGGERATION_ITER = 250
+# scikit-learn always starts with 250 iterations of early exaggeration, in which the pull
+# between neighbours is multiplied by EXAGGERATION; its max_iter counts them too.
+EXAGGERATION_ITER, EXAGGERATION = 250, 12.0
 
 
 def tsne(z: np.ndarray, perplexity: float, p) -> tuple[np.ndarray, int]:
@@ -48,6 +48,7 @@ def tsne(z: np.ndarray, perplexity: float, p) -> tuple[np.ndarray, int]:
         perplexity=perplexity,
         init="pca",
         learning_rate="auto",
+        early_exaggeration=EXAGGERATION,
         max_iter=EXAGGERATION_ITER + p.n_iter,
         angle=p.angle,
         random_state=p.seed,
@@ -210,6 +211,7 @@ def tsne_steps(z: np.ndarray, p) -> tuple[np.ndarray, np.ndarray, float]:
     final = TSNE(
         perplexity=p.perplexity,
         early_exaggeration_iter=EXAGGERATION_ITER,
+        early_exaggeration=EXAGGERATION,
         n_iter=p.n_iter,
         initialization="pca",
         negative_gradient_method="bh",
@@ -401,7 +403,11 @@ def render_tsne_steps(run, style):
         for label, spot in zip(labels, spots[k], strict=True):
             label.set_position(spot)
         iteration = int(run.iterations[k])
-        phase = "early exaggeration (pull ×12)" if iteration <= early_until else "normal phase"
+        phase = (
+            f"early exaggeration (pull ×{EXAGGERATION:g})"
+            if iteration <= early_until
+            else "normal phase"
+        )
         status.set_text(f"iteration {iteration} of {last}: {phase}")
         width.set_text(f"real width {2 * extent[k]:.3g} (rescaled to fit)")
         return f"iteration {iteration}"
