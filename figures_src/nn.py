@@ -59,7 +59,8 @@ def train_epochs(
 class Autoencoder(nn.Module):
     """784 pixels → Dense ``hidden``, ReLU → Dense ``latent`` (the code z) → Dense ``hidden``,
     ReLU → 784 pixels. ``forward`` returns the pixels' logits (for ``BCEWithLogitsLoss``);
-    ``encode`` gives codes and ``decode`` gives images in [0, 1]."""
+    ``encode`` gives codes and ``decode`` gives images in [0, 1]. Chapter 4 applies a sigmoid
+    to the logits itself and uses MSE."""
 
     def __init__(self, latent: int, hidden: int):
         super().__init__()

@@ -111,6 +111,32 @@ def test_the_animated_run_ends_as_a_faithful_map(real_report):
     assert m["trustworthiness_animated"] >= 0.9
 
 
+def test_every_tsne_run_has_the_two_phases_the_page_states(real_report):
+    """The page: every run has EXAGGERATION_ITER iterations of early exaggeration, then
+    n_iter normal ones; scikit-learn's max_iter counts both, and no run stopped early."""
+    from sklearn.manifold import TSNE
+
+    assert TSNE._EXPLORATION_MAX_ITER == tsne.EXAGGERATION_ITER  # scikit-learn's fixed phase
+    assert TSNE().early_exaggeration == tsne.EXAGGERATION  # the usual strength, stated
+    m = real_report["fashion.latent_map"]["metrics"]
+    n_iter = real_report["fashion.latent_map"]["params"]["n_iter"]
+    assert m["exaggeration_iter"] == tsne.EXAGGERATION_ITER
+    assert m["exaggeration"] == tsne.EXAGGERATION
+    runs = ["iterations", "iterations_animated"]
+    runs += [f"iterations_perplexity_{q}" for q in tsne.PERPLEXITIES]
+    for run in runs:
+        assert m[run] == tsne.EXAGGERATION_ITER + n_iter, run
+
+
+def test_the_animation_ends_on_the_finished_map(real_report):
+    import json
+
+    views = real_report["fashion.tsne_views"]
+    (meta,) = [o for o in views["outputs"] if o.endswith("steps.json")]
+    labels = json.loads(Path(meta).read_text())["labels"]
+    assert labels[-1] == f"iteration {views['metrics']['iterations_animated']}"
+
+
 # %% The neighbourhood overlap
 
 
@@ -205,6 +231,74 @@ def test_every_island_is_named_where_its_class_is_densest():
     assert np.linalg.norm(points[hearts] - centres, axis=1).max() < 3.5  # in the main island
     # where the class's mean would be: pulled off its island by the strays
     assert np.linalg.norm(points[y == 3].mean(0) - centres[3]) > 5
+
+
+def labelled_map(n_per_class: int = 60, seed: int = 0):
+    """Ten tight islands, some of them close together, labelled with place_labels."""
+    from figures_src.plotting import new_figure
+
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(10), n_per_class)
+    centres = np.array([[0, 0], [3, 0], [6, 0], [0, 3], [3, 3], [6, 3], [0, 6], [3, 6],
+                        [6, 6], [12, 12]], dtype=float)  # fmt: skip
+    points = centres[y] + rng.normal(scale=0.5, size=(len(y), 2))
+    fig = new_figure(4.5, 4.5)
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
+    ax.scatter(*points.T, s=4)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.margins(0.08)
+    return fig, ax, points, y, tsne.place_labels(ax, points, y, fontsize=11)
+
+
+def test_labels_sit_beside_their_islands_not_on_them():
+    fig, ax, points, y, labels = labelled_map()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [label.get_bbox_patch().get_window_extent(renderer) for label in labels]
+    frame = ax.get_window_extent(renderer)
+    dots = ax.transData.transform(points)
+    hearts = tsne.island_hearts(points, y)
+    for c, (label, box) in enumerate(zip(labels, boxes, strict=True)):
+        assert label.get_text() == datasets.FASHION_CLASSES[c]
+        assert np.allclose(label.xy, points[hearts[c]])  # its line ends at its island's heart
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1  # inside the plot
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+        covered = ((dots > box.p0) & (dots < box.p1)).all(axis=1).sum()
+        assert covered <= 3  # beside the dots, not over them (600 dots in all)
+        for other in boxes[c + 1 :]:
+            assert not box.overlaps(other)
+
+
+def test_overlaps_is_true_only_for_boxes_that_share_area():
+    boxes = np.array([[0.0, 0.0, 2.0, 2.0]])
+    others = np.array([[1, 1, 3, 3], [2, 0, 4, 2], [3, 3, 4, 4], [0.5, 0.5, 1, 1]])
+    assert tsne.overlaps(boxes, others).tolist() == [[True, False, False, True]]
+
+
+# %% The page
+
+PAGE = Path(__file__).resolve().parents[1] / "docs/latent-maps.md"
+
+
+def test_the_page_ends_with_try_it_then_summary():
+    headings = re.findall(r"^## (.+)$", PAGE.read_text(), flags=re.M)
+    assert headings[-2:] == ["Try it", "Summary"]
+    try_it = PAGE.read_text().split("## Try it")[1].split("## Summary")[0].strip()
+    assert try_it.endswith(
+        "[How to rebuild the site](how-this-site-is-built.md#rebuild-it-yourself)"
+    )
+    assert "tests/" not in try_it and "github.com" not in try_it
+
+
+def test_reader_prose_names_no_code_outside_try_it_and_code_tabs():
+    """Parameter names, class names and library calls stay in the Code tabs and Try it."""
+    page = PAGE.read_text().split("## Try it")[0]
+    prose = re.sub(r'=== "Code"\n\n(    .*\n|\n)*', "", page)  # drop each Code tab
+    assert '=== "Code"' not in prose
+    prose = re.sub(r"\{\{ [a-z_.]+(:[^ ]*)? \}\}", "", prose)  # numbers put in by the build
+    assert re.findall(r"`[^`]+`", prose) == []
+    for word in ("TSNE", "plot_lle_digits", "init", "learning_rate", "angle", "max_iter"):
+        assert not re.search(rf"\b{word}\b", prose), word  # openTSNE is a name, fine
 
 
 # %% The Code tabs

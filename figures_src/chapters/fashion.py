@@ -17,17 +17,18 @@ import torch
 
 from figures_src import datasets
 from figures_src.chapters.tsne import (
+    EXAGGERATION,
+    EXAGGERATION_ITER,
     FASHION,
     class_geometry,
     dot_colors,
-    label_islands,
     map_metrics,
     other_views,
+    place_labels,
     render_tsne_views,
     trustworthiness,
     tsne,
     tsne_steps,
-    unclutter,
 )
 from figures_src.engine import animate, job
 from figures_src.nn import Autoencoder, tensor, train_epochs
@@ -56,8 +57,11 @@ def pixels(images: np.ndarray) -> torch.Tensor:
 
 # --8<-- [start:autoencoder]
 def pixel_mse(logits: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-    """Mean squared error between the images and the decoder's pixels (sigmoid of logits)."""
-    return torch.nn.functional.mse_loss(torch.sigmoid(logits), images)
+    """The loss of this chapter: the decoder's last layer gives one number per pixel (its
+    logit), a sigmoid turns those into pixels in [0, 1], and the mean squared error compares
+    them with the image's own pixels."""
+    rebuilt = torch.sigmoid(logits)  # the redrawn image, pixels in [0, 1]
+    return torch.nn.functional.mse_loss(rebuilt, images)
 
 
 def train_autoencoder(p) -> dict[str, np.ndarray | float]:
@@ -78,7 +82,7 @@ def train_autoencoder(p) -> dict[str, np.ndarray | float]:
         with torch.no_grad():  # the training images are in random order: [:2000] is a sample
             history["train_mse"].append(pixel_mse(model(x_train[:2000]), x_train[:2000]).item())
             history["test_mse"].append(pixel_mse(model(x_test), x_test).item())
-            rebuilt = torch.sigmoid(model(x_test[shown]))
+            rebuilt = torch.sigmoid(model(x_test[shown]))  # pixels in [0, 1]
             history["reconstructions"].append(rebuilt.numpy().reshape(-1, 28, 28))
 
     snapshot()
@@ -108,9 +112,12 @@ def train_latent_map(p):
     run = train_autoencoder(p)
     autoencoder_seconds = run.pop("seconds")
     start = time.perf_counter()
-    embedding = tsne(run["z"], p.perplexity, p)
+    embedding, iterations = tsne(run["z"], p.perplexity, p)
+    tsne_seconds = round(time.perf_counter() - start, 1)
     metrics = map_metrics(run, embedding, p.seed)
-    metrics["tsne_seconds"] = round(time.perf_counter() - start, 1)
+    metrics.update(iterations=iterations, exaggeration_iter=EXAGGERATION_ITER)
+    metrics["exaggeration"] = EXAGGERATION
+    metrics["tsne_seconds"] = tsne_seconds
     metrics["autoencoder_seconds"] = round(autoencoder_seconds, 1)
     geometry = {f"{k}_latent": v for k, v in class_geometry(run["z"], run["y"]).items()}
     geometry.update({f"{k}_map": v for k, v in class_geometry(embedding, run["y"]).items()})
@@ -118,10 +125,11 @@ def train_latent_map(p):
     subset = stratified_sample(run["y"], p.n_points, p.seed)
     z, y = run["z"][subset], run["y"][subset]
     views, view_metrics = other_views(z, y, p)
-    steps, iterations, seconds = tsne_steps(z, p)
+    steps, steps_at, seconds = tsne_steps(z, p)
     view_metrics["trustworthiness_animated"] = trustworthiness(z, steps[-1])
+    view_metrics["iterations_animated"] = int(steps_at[-1])
     view_metrics["opentsne_seconds"] = round(seconds, 1)
-    arrays = dict(run, embedding=embedding, y_views=y, snapshots=steps, iterations=iterations)
+    arrays = dict(run, embedding=embedding, y_views=y, snapshots=steps, iterations=steps_at)
     return dict(arrays, **geometry, **views), dict(metrics, **view_metrics)
 
 
@@ -191,7 +199,8 @@ def render_scatter(run):
     ax.scatter(*run.embedding.T, c=dot_colors(run.y), s=5, linewidths=0, alpha=0.8)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
-    unclutter(ax, label_islands(ax, run.embedding, run.y, fontsize=11))
+    ax.margins(0.05)
+    place_labels(ax, run.embedding, run.y, fontsize=11)
     fig.text(0.03, 0.955, f"t-SNE of {len(run.y):,} test images' latent vectors", fontsize=13)
     return fig
 
@@ -238,13 +247,11 @@ def render_thumbnails(run, style):
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.set_axis_off()
-    labels = label_islands(ax, xy, run.y, fontsize=style.label_size)
-    for label in labels:
-        label.set_zorder(3)
     title = f"{len(kept)} of {len(run.y):,} test images at their t-SNE positions (the others"
     top = 1 - 0.1 * style.dpi / fig_h
     fig.text(margin / fig_w, top, title + " are the dots)", fontsize=15, va="top")
-    unclutter(ax, labels)
+    tiles = np.hstack([xy[kept] - tile / 2, xy[kept] + tile / 2])  # labels avoid these
+    place_labels(ax, xy, run.y, fontsize=style.label_size, avoid=tiles)
     return fig
 
 
@@ -300,16 +307,14 @@ job(
     render=render_latent_map,
     params=dict(
         n_train=10000, epochs=8, hidden=256, latent=32, lr=0.001, batch_size=128, n_map=6000,
-        seed=0, perplexity=30.0, max_iter=500, angle=0.8,
-        n_points=1500, exaggeration_iter=250, n_iter=400, every=10,
+        seed=0, perplexity=30.0, n_iter=250, angle=0.8, n_points=1500, every=10,
     ),
-    quick=dict(n_train=2000, epochs=2, n_map=600, max_iter=250,
-               n_points=300, exaggeration_iter=50, n_iter=50),
+    quick=dict(n_train=2000, epochs=2, n_map=600, n_points=300, n_iter=50),
     bounds=dict(
         n_train=(100, 60_000), epochs=(1, 200), hidden=(8, 4096), latent=(2, 256),
         lr=(1e-6, 1.0), batch_size=(1, 10_000), n_map=(100, 10_000), seed=(0, None),
-        perplexity=(2.0, 100.0), max_iter=(250, 5000), angle=(0.0, 1.0),
-        n_points=(100, 10_000), exaggeration_iter=(0, 2000), n_iter=(1, 5000), every=(1, 100),
+        perplexity=(2.0, 100.0), n_iter=(10, 5000), angle=(0.0, 1.0),
+        n_points=(100, 10_000), every=(1, 50),
     ),
     style=dict(fps=2, map_inches=10.0, dpi=160, zoom=2, spacing=0.8, label_size=14),
 )  # fmt: skip

@@ -31,19 +31,30 @@ COLORS = tuple(TEN_COLORS[i] for i in (3, 6, 9, 0, 5, 4, 1, 7, 8, 2))
 
 
 # --8<-- [start:map]
-def tsne(z: np.ndarray, perplexity: float, p) -> np.ndarray:
-    """scikit-learn's t-SNE of ``z`` to 2-D, started from PCA, step size chosen from n."""
+# scikit-learn always starts with 250 iterations of early exaggeration, in which the pull
+# between neighbours is multiplied by EXAGGERATION; its max_iter counts them too.
+EXAGGERATION_ITER, EXAGGERATION = 250, 12.0
+
+
+def tsne(z: np.ndarray, perplexity: float, p) -> tuple[np.ndarray, int]:
+    """scikit-learn's t-SNE of ``z`` to 2-D: EXAGGERATION_ITER iterations of early
+    exaggeration, then ``p.n_iter`` normal ones, started from the PCA layout, with the step
+    size scikit-learn derives from the number of points. Returns the map and the number of
+    iterations it ran (it may stop early once the map no longer changes)."""
     from sklearn.manifold import TSNE
 
-    return TSNE(
+    model = TSNE(
         n_components=2,
         perplexity=perplexity,
         init="pca",
         learning_rate="auto",
-        max_iter=p.max_iter,
+        early_exaggeration=EXAGGERATION,
+        max_iter=EXAGGERATION_ITER + p.n_iter,
         angle=p.angle,
         random_state=p.seed,
-    ).fit_transform(z)
+    )
+    flat = model.fit_transform(z)
+    return flat, model.n_iter_ + 1  # n_iter_ is the last iteration's index, from 0
 
 
 # --8<-- [end:map]
@@ -165,9 +176,10 @@ def other_views(z: np.ndarray, y: np.ndarray, p) -> tuple[dict, dict]:
     from sklearn.decomposition import PCA
 
     views = {"pca": PCA(n_components=2, random_state=p.seed).fit_transform(z)}
-    for perplexity in PERPLEXITIES:
-        views[f"perplexity_{perplexity}"] = tsne(z, perplexity, p)
     metrics = {}
+    for perplexity in PERPLEXITIES:
+        views[f"perplexity_{perplexity}"], iterations = tsne(z, perplexity, p)
+        metrics[f"iterations_perplexity_{perplexity}"] = iterations
     for name, view in views.items():
         metrics[f"trustworthiness_{name}"] = trustworthiness(z, view)
         metrics[f"knn_accuracy_{name}"] = knn_accuracy(view, y, p.seed)
@@ -182,11 +194,14 @@ def other_views(z: np.ndarray, y: np.ndarray, p) -> tuple[dict, dict]:
 
 # --8<-- [start:tsne-steps]
 def tsne_steps(z: np.ndarray, p) -> tuple[np.ndarray, np.ndarray, float]:
-    """openTSNE on ``z``, keeping the embedding every ``p.every`` iterations: first the
-    early-exaggeration phase, then the normal one. Returns the snapshots, their iteration
-    numbers and the seconds it took. (scikit-learn's TSNE only returns the end result.)"""
+    """openTSNE on ``z``, with the schedule of ``tsne`` (EXAGGERATION_ITER iterations of
+    early exaggeration, then ``p.n_iter`` normal ones, Barnes-Hut at angle ``p.angle``, from
+    the PCA layout), keeping the map every ``p.every`` iterations. Returns the snapshots,
+    their iteration numbers and the seconds it took. (scikit-learn only returns the end.)"""
     from openTSNE import TSNE
 
+    if EXAGGERATION_ITER % p.every or p.n_iter % p.every:  # each phase counts from 0
+        raise ValueError(f"every={p.every} must divide {EXAGGERATION_ITER} and {p.n_iter}")
     snapshots = []
 
     def keep(iteration: int, error: float, embedding: np.ndarray) -> None:
@@ -195,8 +210,12 @@ def tsne_steps(z: np.ndarray, p) -> tuple[np.ndarray, np.ndarray, float]:
     start = time.perf_counter()
     final = TSNE(
         perplexity=p.perplexity,
-        early_exaggeration_iter=p.exaggeration_iter,
+        early_exaggeration_iter=EXAGGERATION_ITER,
+        early_exaggeration=EXAGGERATION,
         n_iter=p.n_iter,
+        initialization="pca",
+        negative_gradient_method="bh",
+        theta=p.angle,
         callbacks=keep,
         callbacks_every_iters=p.every,
         n_jobs=1,
@@ -219,7 +238,7 @@ def dot_colors(y: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:labels]
-def island_hearts(points: np.ndarray, y: np.ndarray, radius: float = 0.06) -> np.ndarray:
+def island_hearts(points: np.ndarray, y: np.ndarray, radius: float = 0.1) -> np.ndarray:
     """For each class, the index of its point with the most points of its own class within
     ``radius`` (a share of the map's width): the heart of the class's biggest island."""
     reach = radius * np.ptp(points, axis=0).max()
@@ -232,8 +251,8 @@ def island_hearts(points: np.ndarray, y: np.ndarray, radius: float = 0.06) -> np
 
 
 def label_islands(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11) -> list:
-    """Each class's name at the heart of its island: dark text on a white box, which keeps
-    it readable over the dots, framed in the class's colour."""
+    """Each class's name at the heart of its island (for the animation, where the islands
+    move): dark text on a white box framed in the class's colour."""
     labels = []
     for c, (x, y0) in enumerate(points[island_hearts(points, y)]):
         box = dict(boxstyle="round,pad=0.2", fc="white", ec=COLORS[c], lw=2.5, alpha=0.85)
@@ -242,20 +261,59 @@ def label_islands(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11) -
     return labels
 
 
-def unclutter(ax, labels: list, frames: np.ndarray | None = None) -> np.ndarray | None:
-    """Push overlapping labels apart, up and down on the screen, until none overlap. With
-    ``frames`` (label positions per frame, in data units), returns them pushed apart."""
+def place_labels(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11, avoid=()) -> list:
+    """Each class's name beside its island, on the nearby spot that covers the fewest points
+    and no other label, with a thin line in the class's colour to the island's heart.
+    Spots are tried on rings around the heart, in the figure's pixels. Covering one of the
+    boxes in ``avoid`` (x0, y0, x1, y1 in data units, such as thumbnails) costs 30 points."""
+    ax.figure.canvas.draw()  # settles the axes' limits and aspect
+    renderer = ax.figure.canvas.get_renderer()
+    dots, frame = ax.transData.transform(points), ax.get_window_extent(renderer)
+    hearts = island_hearts(points, y)
+    em = fontsize * ax.figure.dpi / 72  # the font size, in pixels
+    turns = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    rings = em * np.array([0.0, 1.0, 1.6, 2.3, 3.1, 4.0, 5.0, 6.2, 7.5])
+    offsets = np.concatenate([r * np.c_[np.cos(turns), np.sin(turns)] for r in rings])
+    taken = np.empty((0, 4))  # the boxes of the labels placed so far: x0, y0, x1, y1
+    avoid = ax.transData.transform(np.reshape(avoid, (-1, 2))).reshape(-1, 4)
+    labels = []
+    for c in range(10):
+        box = dict(boxstyle="round,pad=0.25", fc="white", ec=COLORS[c], lw=2, alpha=0.9)
+        line = dict(arrowstyle="-", color=COLORS[c], lw=1.5, shrinkA=0, shrinkB=0)
+        font = dict(fontsize=fontsize, ha="center", va="center", zorder=4)
+        text = ax.annotate(FASHION[c], points[hearts[c]], bbox=box, arrowprops=line, **font)
+        half = text.get_window_extent(renderer).size / 2 + 0.45 * em  # the text in its frame
+        centres = dots[hearts[c]] + offsets
+        boxes = np.hstack([centres - half, centres + half])
+        inside = ((boxes[:, :2] >= frame.p0) & (boxes[:, 2:] <= frame.p1)).all(axis=1)
+        under = (dots[None] > boxes[:, None, :2]) & (dots[None] < boxes[:, None, 2:])
+        cost = under.all(axis=2).sum(axis=1) + np.linalg.norm(offsets, axis=1) / em
+        cost += 30 * overlaps(boxes, avoid).sum(axis=1)
+        cost[~inside | overlaps(boxes, taken).any(axis=1)] = np.inf
+        best = int(cost.argmin())
+        text.set_position(ax.transData.inverted().transform(centres[best]))
+        taken = np.vstack([taken, boxes[best]])
+        labels.append(text)
+    return labels
+
+
+def overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Which of ``boxes`` (n, 4) overlap which of ``others`` (m, 4), as an (n, m) array."""
+    apart = (boxes[:, None, 2:] <= others[None, :, :2]) | (
+        boxes[:, None, :2] >= others[None, :, 2:]
+    )
+    return ~apart.any(axis=2)
+
+
+def unclutter(ax, labels: list, frames: np.ndarray) -> np.ndarray:
+    """Label positions per frame (in data units), pushed apart, up and down on the screen,
+    until no two labels overlap."""
     ax.figure.canvas.draw()  # settles the axes' limits and aspect
     renderer = ax.figure.canvas.get_renderer()
     boxes = [label.get_window_extent(renderer).expanded(1.1, 1.6) for label in labels]
     sizes = np.array([(box.width, box.height) for box in boxes])
     to_screen, to_data = ax.transData.transform, ax.transData.inverted().transform
-    if frames is not None:
-        return np.array([to_data(apart(to_screen(spots), sizes)) for spots in frames])
-    spots = [label.get_position() for label in labels]
-    for label, spot in zip(labels, to_data(apart(to_screen(spots), sizes)), strict=True):
-        label.set_position(spot)
-    return None
+    return np.array([to_data(apart(to_screen(spots), sizes)) for spots in frames])
 
 
 def apart(centres: np.ndarray, sizes: np.ndarray, rounds: int = 300) -> np.ndarray:
@@ -295,7 +353,8 @@ def render_perplexity(run):
         ax.scatter(*view.T, c=dot_colors(run.y_views), s=4, linewidths=0)
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_axis_off()
-        unclutter(ax, label_islands(ax, view, run.y_views, fontsize=11))
+        ax.margins(0.08)
+        place_labels(ax, view, run.y_views, fontsize=11)
         scores = f"trustworthiness {m[f'trustworthiness_{name}']:.3f}, "
         scores += f"5-NN accuracy {m[f'knn_accuracy_{name}']:.1%}"
         ax.set_title(f"{title}\n{scores}", fontsize=11, loc="left")
@@ -308,14 +367,16 @@ def render_perplexity(run):
 # --8<-- [start:steps]
 def render_tsne_steps(run, style):
     """The embedding over the iterations, rescaled to fill the frame each time. Every kept
-    snapshot of the early phase is a frame; later, every ``style.later_every``-th. Each
-    class's name sits at the heart of its biggest island, gliding from frame to frame."""
+    snapshot of the early phase is a frame; later, every ``style.later_every``-th and the
+    last. Each class's name sits at the heart of its biggest island, gliding along."""
     centred = run.snapshots - run.snapshots.mean(axis=1, keepdims=True)
     extent = np.percentile(np.abs(centred), 99.5, axis=(1, 2))  # a stray point may leave
     scaled = centred / extent[:, None, None]
-    early_until, last = run.params.exaggeration_iter, int(run.iterations[-1])
+    early_until, last = EXAGGERATION_ITER, int(run.iterations[-1])
     later = (run.iterations - early_until) // run.params.every
-    frames = [k for k in range(len(extent)) if later[k] <= 0 or later[k] % style.later_every == 0]
+    last_frame = len(extent) - 1  # the finished map is always shown
+    frames = [k for k in range(last_frame) if later[k] <= 0 or later[k] % style.later_every == 0]
+    frames.append(last_frame)
     spots = np.array([frame[island_hearts(frame, run.y_views)] for frame in scaled])
     for k in range(1, len(spots)):  # glide: each frame moves a third of the way to the new spot
         spots[k] = spots[k - 1] + (spots[k] - spots[k - 1]) / 3
@@ -342,7 +403,11 @@ def render_tsne_steps(run, style):
         for label, spot in zip(labels, spots[k], strict=True):
             label.set_position(spot)
         iteration = int(run.iterations[k])
-        phase = "early exaggeration (pull ×12)" if iteration <= early_until else "normal phase"
+        phase = (
+            f"early exaggeration (pull ×{EXAGGERATION:g})"
+            if iteration <= early_until
+            else "normal phase"
+        )
         status.set_text(f"iteration {iteration} of {last}: {phase}")
         width.set_text(f"real width {2 * extent[k]:.3g} (rescaled to fit)")
         return f"iteration {iteration}"
