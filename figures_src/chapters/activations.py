@@ -77,7 +77,8 @@ def train_activations(p):
         metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
         metrics.update(off_counts(run["watched"], name))
         metrics.update(flat_end(run, name, p))
-    arrays.update(grid=run["grid"], x_train=run["x_train"], y_train=run["y_train"])
+    for key in ("grid", "x_train", "y_train"):
+        arrays[key] = run[key]
     return arrays, metrics
 
 
@@ -87,7 +88,10 @@ def off_counts(off: np.ndarray, name: str) -> dict:
     (off after some epoch, on again at the end)."""
     end = off[-1].sum(axis=1)
     revived = (off[1:].any(axis=0) & ~off[-1]).sum(axis=1)
-    counts = {f"dead_units_{name}": int(end.sum()), f"revived_{name}": int(revived.sum())}
+    counts = {
+        f"dead_units_{name}": int(end.sum()),
+        f"revived_{name}": int(revived.sum()),
+    }
     for d in range(len(end)):
         counts[f"dead_units_{name}_layer{d + 1}"] = int(end[d])
         counts[f"revived_{name}_layer{d + 1}"] = int(revived[d])
@@ -156,7 +160,7 @@ def flat_end(run: dict, name: str, p) -> dict:
 # --8<-- [end:flat-ends]
 
 # --8<-- [start:activations-render]
-FLAT_SHADE = "#e8e8e8"
+SHADE = dict(color="#e8e8e8", lw=0, zorder=0)  # behind the data
 TITLES = {
     "relu": "ReLU",
     "leaky_relu": f"LeakyReLU({LEAKY_SLOPE:g})",
@@ -178,10 +182,10 @@ def render_activations(run, style):
         left, right = m[f"flat_left_{name}"], m[f"flat_right_{name}"]
         top = ax.get_ylim()[1]
         if left > 0:
-            ax.axvspan(-p.x_range, -p.x_range + left, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.axvspan(-p.x_range, -p.x_range + left, **SHADE)
             ax.text(-p.x_range + 0.05, top, "flat", ha="left", va="top")
         if right > 0:
-            ax.axvspan(p.x_range - right, p.x_range, color=FLAT_SHADE, lw=0, zorder=0)
+            ax.axvspan(p.x_range - right, p.x_range, **SHADE)
             ax.text(p.x_range - 0.05, top, "flat", ha="right", va="top")
         off = "saturated" if name in ("sigmoid", "tanh") else "off"
         units = f"{m[f'dead_units_{name}']} of {m['hidden_units']} units {off}"

@@ -18,9 +18,11 @@ from figures_src.plotting import CLASS_COLORS, INK, MUTED, new_figure
 # ## The main run's loss curves
 
 # --8<-- [start:loss-render]
-# One colour per quantity, here and in the comparison of losses: Okabe-Ito
+# One colour per quantity, here and in the comparison of losses; Okabe-Ito
 # orange, blue and reddish purple stay apart under colour-blindness.
-TRAIN_COLOR, VAL_COLOR, MSE_COLOR = CLASS_COLORS[1], CLASS_COLORS[0], CLASS_COLORS[3]
+TRAIN_COLOR = CLASS_COLORS[1]  # orange: the main run's training loss
+VAL_COLOR = CLASS_COLORS[0]  # blue: the main run's validation MAE (L1 loss)
+MSE_COLOR = CLASS_COLORS[3]  # reddish purple: validation MAE with MSE
 
 
 def mae_axes(fig, p, noise_floor: float, ylabel: str):
@@ -71,7 +73,8 @@ def train_losses(p):
         metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
         # How fast it falls: the first epoch within 10 % of the noise floor.
         close = np.flatnonzero(run["val_mae"] <= 1.1 * floor)
-        metrics[f"epochs_within_10pct_{name}"] = int(close[0]) if len(close) else -1
+        first = int(close[0]) if len(close) else -1
+        metrics[f"epochs_within_10pct_{name}"] = first
     return arrays, metrics
 
 
@@ -82,8 +85,10 @@ def train_losses(p):
 def render_losses(run, style):
     """Validation MAE per epoch for L1 and MSE, against the noise floor."""
     fig = new_figure(8, 4.2)
-    ax = mae_axes(fig, run.params, run.metrics["noise_floor_mae"], "validation MAE")
-    for name, color, label in (("l1", VAL_COLOR, "L1 loss"), ("mse", MSE_COLOR, "MSE")):
+    floor = run.metrics["noise_floor_mae"]
+    ax = mae_axes(fig, run.params, floor, "validation MAE")
+    runs = (("l1", VAL_COLOR, "L1 loss"), ("mse", MSE_COLOR, "MSE"))
+    for name, color, label in runs:
         values = getattr(run, f"val_mae_{name}")
         text = f"trained with {label}: {values[-1]:.2f}"
         ax.plot(values, color=color, lw=1.6, label=text)

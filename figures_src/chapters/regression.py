@@ -1,10 +1,9 @@
 """Nonlinear regression: a small network fits a wiggly curve out of straight pieces.
 
-The data are noisy samples of y = 0.5x³ − 0.5x² − 90·sin(x²) + 1. An MLP with LeakyReLU
-units, trained with L1 loss and Adam, fits them down to the noise floor. Between the kinks
-of its units the network is exactly linear, so its smooth-looking curve is a chain of
-straight segments; we find every kink and count the pieces. The same network with other
-activations is in activations.py, with another loss in losses.py.
+Noisy samples of y = 0.5x³ − 0.5x² − 90·sin(x²) + 1; an MLP with LeakyReLU units, trained
+with L1 loss and Adam, fits them down to the noise floor. Between kinks the network is
+linear: we find every kink and count the straight pieces. Other activations: activations.py;
+other losses, and the loss curves: losses.py.
 """
 
 from __future__ import annotations
@@ -51,7 +50,8 @@ def curve_net(width: int, depth: int, activation: str) -> nn.Sequential:
 # --8<-- [start:fit-curve]
 def split(p):
     """The data, split at random into training and held-out validation points."""
-    x, y = datasets.noisy_regression(p.n_samples, p.x_range, p.noise_std, p.seed)
+    args = p.n_samples, p.x_range, p.noise_std, p.seed
+    x, y = datasets.noisy_regression(*args)
     n_val = round(p.val_fraction * p.n_samples)  # the points are in random order
     return (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val])
 
@@ -101,9 +101,6 @@ def fit_curve(p, activation="leaky_relu", loss="l1", watch=None) -> dict:
 
 
 # --8<-- [end:fit-curve]
-
-# %% [markdown]
-# ## The main run
 
 
 # --8<-- [start:fit-train]
@@ -202,7 +199,7 @@ def kinks(layers, lo: float, hi: float, rtol: float = 1e-9):
             new_origin += [depth] * len(roots) + [origin[i + 1]]
         edges, origin, maps = new_edges, new_origin, new_maps
     slopes = np.array([layers[-1][0][0] @ a for a, _ in maps])
-    # A bend that the later layers happen to cancel is no kink: merge equal slopes.
+    # A bend that later layers happen to cancel is no kink: merge equal slopes.
     atol = rtol * np.abs(slopes).max()
     changes = ~np.isclose(slopes[1:], slopes[:-1], rtol=0, atol=atol)
     keep = np.concatenate([[True], changes])
@@ -341,9 +338,9 @@ def draw_architecture(p):
     title = f"{sizes}   (6 of the {p.width} units of each hidden layer drawn)"
     ax.text(-0.5, 8.9, title, va="top")
     columns = [[3.75]] + [[0.5, 1.5, 2.5, 5.0, 6.0, 7.0]] * p.depth + [[3.75]]
-    for i, (left, right) in enumerate(zip(columns[:-1], columns[1:], strict=True)):
-        for y0 in left:
-            for y1 in right:
+    for i in range(len(columns) - 1):
+        for y0 in columns[i]:
+            for y1 in columns[i + 1]:
                 ax.plot([i, i + 1], [y0, y1], color="#cfcfcf", lw=0.6, zorder=1)
     for i, ys in enumerate(columns):
         xs = [i] * len(ys)
@@ -372,7 +369,9 @@ def draw_pieces(run):
     network's output sampled finely and, on top, its kinks joined by straight
     lines; each kink marked by its layer."""
     p, m = run.params, run.metrics
-    layers = [(getattr(run, f"weight{i}"), getattr(run, f"bias{i}")) for i in range(p.depth + 1)]
+    weights = (getattr(run, f"weight{i}") for i in range(p.depth + 1))
+    biases = (getattr(run, f"bias{i}") for i in range(p.depth + 1))
+    layers = list(zip(weights, biases, strict=True))
     fig = new_figure(8, 5.4)
     left = data_axes(fig, (0.1, 0.3, 0.34, 0.58), run, p, points=1500)
     left.plot(run.grid, run.curves[-1], color=FIT, lw=1.5)
@@ -384,7 +383,8 @@ def draw_pieces(run):
     ys = network(layers, xs)[0]
     pad = max(0.35 * (ys.max() - ys.min()), 5.0)  # room even for a single piece
     y0, y1 = ys.min() - pad, ys.max() + pad
-    left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=INK, lw=1.2))
+    box = Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=INK, lw=1.2)
+    left.add_patch(box)
 
     ax = fig.add_axes((0.55, 0.3, 0.42, 0.58))
     inside = (run.x_train >= x0) & (run.x_train <= x1)
@@ -393,15 +393,16 @@ def draw_pieces(run):
     true_curve(ax, np.linspace(x0, x1, 200))
     fine = np.linspace(x0, x1, 400)
     sampled = "the network's output at 400 values of x"
-    ax.plot(fine, network(layers, fine)[0], color=FIT, lw=7, alpha=0.3, label=sampled)
+    fine_y = network(layers, fine)[0]
+    ax.plot(fine, fine_y, color=FIT, lw=7, alpha=0.3, label=sampled)
     ax.plot(xs, ys, color=FIT, lw=1.6, label="its kinks joined by straight lines")
     for d in range(1, p.depth + 1):
         mine = shown & (run.kink_layer == d)
         color, marker = KINK_STYLES[(d - 1) % len(KINK_STYLES)]
         kink_y = network(layers, run.kink_x[mine])[0]
         label = f"kink from layer {d} ({mine.sum()})"
-        style = dict(s=45, zorder=3, color=color, marker=marker, edgecolors="white")
-        ax.scatter(run.kink_x[mine], kink_y, label=label, **style)
+        style = dict(s=45, color=color, marker=marker, edgecolors="white")
+        ax.scatter(run.kink_x[mine], kink_y, label=label, zorder=3, **style)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x")
@@ -413,7 +414,8 @@ def draw_pieces(run):
         ends = (x1, y_box), (0, y_axes), "data", "axes fraction"
         line = ConnectionPatch(*ends, axesA=left, axesB=ax, color=MUTED, lw=0.8)
         fig.add_artist(line)
-    whole = f"{m['linear_pieces']} straight pieces on [−{p.x_range:g}, {p.x_range:g}]"
+    r = p.x_range
+    whole = f"{m['linear_pieces']} straight pieces on [−{r:g}, {r:g}]"
     fig.text(0.1, 0.94, whole, fontsize=13)
     return fig
 
