@@ -340,7 +340,7 @@ def test_code_tabs_are_short_readable_and_do_not_repeat_big_blocks(repo_root):
 def test_the_page_credits_the_post_and_keeps_build_words_in_the_try_it_box(repo_root):
     page = (repo_root / PAGE).read_text()
     opening = page.split("\n## ", 1)[0]
-    assert "신경망을 이용한 비선형 모델의 회귀분석" in opening and "(sources.md)" in opening
+    assert "신경망을 이용한 비선형 모델의 회귀분석" in opening and "(sources.md#post-2)" in opening
     assert "Regression of nonlinear\nmodels with neural networks" in opening
     assert "GIS Developer blog" in opening and "http://www.gisdeveloper.co.kr/?p=8395" in opening
     assert "names no author" in opening
