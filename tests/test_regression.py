@@ -69,8 +69,13 @@ def test_early_train_loss_lies_above_the_validation_curve(real_report):
     network improves) lies above the validation MAE (measured at the epoch's end)."""
     arrays = trained_arrays("regression.fit")
     train, val = arrays["train_loss"], arrays["val_mae"]
+    epochs = real_report["regression.fit"]["params"]["epochs"]
     assert np.isnan(train[0])
-    assert (train[1:4] > val[1:4]).all()
+    assert (train[1:11] > val[1:11]).all()  # "in the first epochs"
+    assert (train[1 : epochs + 1] > val[1 : epochs + 1]).mean() >= 0.6  # "in most epochs"
+    # "Once the learning rate drops and the fit settles, the curves lie on top of each other."
+    settled = epochs + 10
+    assert np.abs(train[settled:] - val[settled:]).max() <= 0.03 * val[-1]
 
 
 def test_the_zoom_shows_single_pieces(real_report):
