@@ -58,8 +58,9 @@ def regression_target(x: np.ndarray) -> np.ndarray:
     return 0.5 * x**3 - 0.5 * x**2 - 90 * np.sin(x**2) + 1
 
 
-def noisy_regression(n_samples: int, x_range: float, noise_std: float, seed: int = 0):
-    """``n_samples`` points with x uniform on [−x_range, x_range] and Gaussian noise on y."""
+def noisy_regression(n_samples: int, x_range: float, noise_std: float, seed=0):
+    """``n_samples`` points: x uniform on [−x_range, x_range] (every value
+    equally likely), y the function plus Gaussian noise."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-x_range, x_range, n_samples)
     y = regression_target(x) + rng.normal(0.0, noise_std, n_samples)
@@ -67,8 +68,8 @@ def noisy_regression(n_samples: int, x_range: float, noise_std: float, seed: int
 
 
 def noise_floor_mae(noise_std: float) -> float:
-    """E|ε| for ε ~ N(0, σ²), the noise of :func:`noisy_regression`: the MAE of the true
-    function itself on fresh data, which no model beats on average."""
+    """E|ε| for ε ~ N(0, σ²), the noise of :func:`noisy_regression`: the MAE
+    of the true function itself on fresh data, which no model beats on average."""
     return noise_std * math.sqrt(2 / math.pi)
 
 

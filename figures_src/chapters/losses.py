@@ -1,7 +1,8 @@
-"""Nonlinear regression with two losses: L1, which the fit uses, and mean squared error.
+"""Nonlinear regression: the loss curves of the main run, and the same network trained
+with two losses, L1 (which the main run uses) and mean squared error.
 
-The network, data and training of regression.py, run once with each loss. We compare how
-close to the noise floor each gets on held-out points, and how soon.
+The network, data and training are those of regression.py. We compare how close to the
+noise floor each loss gets on held-out points, and how soon.
 """
 
 from __future__ import annotations
@@ -9,16 +10,53 @@ from __future__ import annotations
 import numpy as np
 
 from figures_src import datasets
-from figures_src.chapters.regression import (
-    BOUNDS,
-    LOSSES,
-    PARAMS,
-    QUICK,
-    fit_curve,
-    mae_axes,
-)
+from figures_src.chapters.regression import BOUNDS, LOSSES, PARAMS, QUICK, fit_curve
 from figures_src.engine import job
-from figures_src.plotting import CLASS_COLORS, new_figure
+from figures_src.plotting import CLASS_COLORS, INK, MUTED, new_figure
+
+# %% [markdown]
+# ## The main run's loss curves
+
+# --8<-- [start:loss-render]
+# One colour per quantity, here and in the comparison of losses; Okabe-Ito
+# orange, blue and reddish purple stay apart under colour-blindness.
+TRAIN_COLOR = CLASS_COLORS[1]  # orange: the main run's training loss
+VAL_COLOR = CLASS_COLORS[0]  # blue: the main run's validation MAE (L1 loss)
+MSE_COLOR = CLASS_COLORS[3]  # reddish purple: validation MAE with MSE
+
+
+def mae_axes(fig, p, noise_floor: float, ylabel: str):
+    """Axes for MAE per epoch: the noise floor dashed, the drop of the
+    learning rate dotted."""
+    ax = fig.add_axes((0.1, 0.13, 0.86, 0.8))
+    last = p.epochs + p.final_epochs
+    ax.set_xlim(0, last)
+    ax.set_ylim(noise_floor - 6, 60)
+    ax.axhline(noise_floor, color=INK, ls="--", lw=1)
+    floor = f"noise floor σ·√(2/π) = {noise_floor:.2f}"
+    ax.text(last, noise_floor - 1.0, floor, ha="right", va="top")
+    ax.axvline(p.epochs, color=MUTED, ls=":", lw=1)
+    drop = f"lr {p.lr:g} → {p.final_lr:g}  "
+    ax.text(p.epochs, 45, drop, color=MUTED, ha="right")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def render_loss(run, style):
+    """Train loss and validation MAE per epoch, against the noise floor."""
+    fig = new_figure(8, 4.2)
+    floor = run.metrics["noise_floor_mae"]
+    ax = mae_axes(fig, run.params, floor, "mean absolute error")
+    label = "train loss (L1: the MAE), mean over the epoch"
+    ax.plot(run.train_loss, color=TRAIN_COLOR, lw=1.6, label=label)
+    ax.plot(run.val_mae, color=VAL_COLOR, lw=1.6, label="validation MAE")
+    ax.legend(loc="upper right")
+    return {"loss": fig}
+
+
+# --8<-- [end:loss-render]
+
 
 # %% [markdown]
 # ## The same network with L1 loss and with MSE
@@ -27,14 +65,16 @@ from figures_src.plotting import CLASS_COLORS, new_figure
 # --8<-- [start:losses-train]
 def train_losses(p):
     """The same LeakyReLU network trained with L1 loss and with MSE."""
-    arrays, metrics = {}, {"noise_floor_mae": datasets.noise_floor_mae(p.noise_std)}
+    floor = datasets.noise_floor_mae(p.noise_std)
+    arrays, metrics = {}, {"noise_floor_mae": floor}
     for name in LOSSES:
         run = fit_curve(p, loss=name)
         arrays[f"val_mae_{name}"] = run["val_mae"]
         metrics[f"val_mae_{name}"] = float(run["val_mae"][-1])
         # How fast it falls: the first epoch within 10 % of the noise floor.
-        close = np.flatnonzero(run["val_mae"] <= 1.1 * metrics["noise_floor_mae"])
-        metrics[f"epochs_within_10pct_{name}"] = int(close[0]) if len(close) else -1
+        close = np.flatnonzero(run["val_mae"] <= 1.1 * floor)
+        first = int(close[0]) if len(close) else -1
+        metrics[f"epochs_within_10pct_{name}"] = first
     return arrays, metrics
 
 
@@ -44,13 +84,15 @@ def train_losses(p):
 # --8<-- [start:losses-render]
 def render_losses(run, style):
     """Validation MAE per epoch for L1 and MSE, against the noise floor."""
-    p, m = run.params, run.metrics
     fig = new_figure(8, 4.2)
-    ax = mae_axes(fig, p, m["noise_floor_mae"], "validation MAE")
-    for name, color, label in (("l1", CLASS_COLORS[0], "L1 loss"), ("mse", CLASS_COLORS[2], "MSE")):
+    floor = run.metrics["noise_floor_mae"]
+    ax = mae_axes(fig, run.params, floor, "validation MAE")
+    runs = (("l1", VAL_COLOR, "L1 loss"), ("mse", MSE_COLOR, "MSE"))
+    for name, color, label in runs:
         values = getattr(run, f"val_mae_{name}")
-        ax.plot(values, color=color, lw=1.6, label=f"trained with {label}: {values[-1]:.2f}")
-    ax.legend(loc="upper right", fontsize=10)
+        text = f"trained with {label}: {values[-1]:.2f}"
+        ax.plot(values, color=color, lw=1.6, label=text)
+    ax.legend(loc="upper right")
     return {"losses": fig}
 
 
@@ -58,7 +100,8 @@ def render_losses(run, style):
 
 
 # %% [markdown]
-# ## The job
+# ## The jobs
 
+job("regression.loss", train="regression.fit", render=render_loss)
 job("regression.losses", train=train_losses, render=render_losses,
     params=PARAMS, quick=QUICK, bounds=BOUNDS)  # fmt: skip
