@@ -29,7 +29,8 @@ def train_epochs(
     seed: int,
     optimizer: str = "adam",
 ) -> Iterator[tuple[int, float]]:
-    """Train ``model`` for ``epochs``; after each, yields (epoch number from 1, mean loss)."""
+    """Train ``model`` for ``epochs`` in shuffled mini-batches; after each epoch, yields
+    (the epoch's number, counting from 1, and its mean loss)."""
     generator = torch.Generator().manual_seed(seed)
     if optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr)
