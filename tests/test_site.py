@@ -188,6 +188,10 @@ POST_TITLES = {  # which post each chapter follows (see docs/sources.md)
     "nonlinear-regression": "신경망을 이용한 비선형 모델의 회귀분석",
     "latent-maps": "신경망을 이용한 비선형 모델의 회귀분석",
 }
+ENGLISH_TITLES = {  # the agreed translations of the two titles
+    "Manifold와 뉴럴 네트워크 학습": "Manifolds and neural network learning",
+    "신경망을 이용한 비선형 모델의 회귀분석": "Regression of nonlinear models with neural networks",
+}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip
 
@@ -482,10 +486,11 @@ def test_pages_link_the_glossary_and_the_sources(quick_site):
         body = article(quick_site, chapter)
         blocks = [n for n in body.children if isinstance(n, Node)]
         h2 = next((i for i, n in enumerate(blocks) if n.tag == "h2"), len(blocks))
-        first = " ".join(
-            n.text() for n in blocks[:h2]
-        )  # the chapter's opening, before its sections
+        # the chapter's opening, before its sections; a line break in the source is a space
+        first = " ".join(" ".join(n.text() for n in blocks[:h2]).split())
         assert title in first, f"{chapter}: its first lines do not name {title}"
+        english = ENGLISH_TITLES[title]
+        assert english in first, f"{chapter}: its first lines do not translate it as {english}"
         hrefs = {n.attrs.get("href", "") for n in body.iter() if n.tag == "a"}
         assert "../sources/" in {h.split("#")[0] for h in hrefs}, f"{chapter}: no Sources link"
         assert any(h.startswith("../glossary/#") for h in hrefs), f"{chapter}: no glossary link"
