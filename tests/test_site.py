@@ -135,7 +135,8 @@ def test_failed_job_fails_mkdocs_and_leaves_no_site(tmp_path, repo_root):
         site, tmp_path / "cache", FASHION_MNIST_DIR=str(empty), FASHION_MNIST_FALLBACKS="0"
     )
     assert done.returncode != 0
-    assert "figure job fashion.latent_map" in done.stderr
+    # one line for the jobs that share the failed model: "figure jobs fashion.latent_map, ..."
+    assert re.search(r"figure jobs? (?:[\w.]+, )*fashion\.latent_map\b", done.stderr)
     assert "Fashion-MNIST not found" in done.stderr and "dataset-fashion-mnist" in done.stderr
     assert not (site / "latent-maps" / "index.html").exists()
     assert not (site / "index.html").exists()
@@ -176,6 +177,9 @@ GLOSSARY_TERMS = (
     "manifold-hypothesis", "interpolation", "t-sne", "isomap", "lle", "trustworthiness",
     "k-nearest-neighbours", "mae", "mse", "l1-loss", "overfitting", "validation-set",
     "linear-probe", "swiss-roll", "embedding", "spearman-correlation",
+    "affine-map", "backpropagation", "barnes-hut-approximation", "cross-validation",
+    "fashion-mnist", "latent-vector", "maximum-likelihood", "mnist", "noise-floor", "rms",
+    "standard-deviation", "test-set", "kl-divergence",
 )  # fmt: skip
 CHAPTERS = ("layers-bend-space", "manifold-hypothesis", "nonlinear-regression", "latent-maps")
 POST_TITLES = {  # which post each chapter follows (see docs/sources.md)
@@ -183,6 +187,10 @@ POST_TITLES = {  # which post each chapter follows (see docs/sources.md)
     "manifold-hypothesis": "Manifold와 뉴럴 네트워크 학습",
     "nonlinear-regression": "신경망을 이용한 비선형 모델의 회귀분석",
     "latent-maps": "신경망을 이용한 비선형 모델의 회귀분석",
+}
+ENGLISH_TITLES = {  # the agreed translations of the two titles
+    "Manifold와 뉴럴 네트워크 학습": "Manifolds and neural network learning",
+    "신경망을 이용한 비선형 모델의 회귀분석": "Regression of nonlinear models with neural networks",
 }
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip
@@ -348,8 +356,9 @@ def test_no_snippet_line_survives_in_the_site(quick_site):
     import html as html_module
 
     for path in quick_site.rglob("*.html"):
-        text = html_module.unescape(path.read_text())
-        assert not re.search(r"--\s*8\s*<|8 <", text), f"{path}: a snippet line was not included"
+        # without the tags (highlighting splits "--8<--" into spans), then unescaped
+        text = html_module.unescape(re.sub(r"<[^>]*>", "", path.read_text()))
+        assert not re.search(r"--\s*8\s*<", text), f"{path}: a snippet line was not included"
 
 
 def test_code_tab_check_fails_on_a_broken_tab_and_passes_on_a_real_one(tmp_path):
@@ -477,16 +486,20 @@ def test_pages_link_the_glossary_and_the_sources(quick_site):
         body = article(quick_site, chapter)
         blocks = [n for n in body.children if isinstance(n, Node)]
         h2 = next((i for i, n in enumerate(blocks) if n.tag == "h2"), len(blocks))
-        first = " ".join(
-            n.text() for n in blocks[:h2]
-        )  # the chapter's opening, before its sections
+        # the chapter's opening, before its sections; a line break in the source is a space
+        first = " ".join(" ".join(n.text() for n in blocks[:h2]).split())
         assert title in first, f"{chapter}: its first lines do not name {title}"
-        links = {n.attrs.get("href", "").split("#")[0] for n in body.iter() if n.tag == "a"}
-        assert "../sources/" in links, f"{chapter} does not link the Sources page"
-        assert any(h.startswith("../glossary/#") for h in links), f"{chapter}: no glossary link"
+        english = ENGLISH_TITLES[title]
+        assert english in first, f"{chapter}: its first lines do not translate it as {english}"
+        hrefs = {n.attrs.get("href", "") for n in body.iter() if n.tag == "a"}
+        assert "../sources/" in {h.split("#")[0] for h in hrefs}, f"{chapter}: no Sources link"
+        assert any(h.startswith("../glossary/#") for h in hrefs), f"{chapter}: no glossary link"
     sources = article(quick_site, "sources").text()
     credits = ["devson", "van der Maaten", "Tenenbaum", "Roweis", "Venna", "LeCun", "Xiao"]
     credits += ["Olah", "Wattenberg", "PyTorch", "scikit-learn", "openTSNE", "Matplotlib"]
+    credits += ["Kobak", "Linderman", "Scott Rome", "plot_lle_digits"]
+    credits += ['"Manifolds and neural network learning"']  # the agreed translations
+    credits += ['"Regression of nonlinear models with neural networks"', "GIS Developer"]
     assert [c for c in credits if c not in sources] == []
 
 
@@ -585,11 +598,196 @@ def test_link_check_holds_glossary_anchors(tmp_path):
     assert broken == ["/index.html -> glossary/#dense-layers: no element with id 'dense-layers'"]
 
 
-def test_home_page_summary_of_chapter_3_holds(real_report):
-    """The home page says that ReLU does as well as LeakyReLU, and that on Gaussian noise an
-    MSE loss ends closer to the noise floor than an L1 loss."""
+def home_chapter_item(repo_root, number: int) -> str:
+    """The Markdown of item ``number`` of the home page's list of chapters."""
+    text = (repo_root / "docs" / "index.md").read_text()
+    match = re.search(rf"^{number}\. .*?(?=^\d+\. |^\S|\Z)", text, re.M | re.S)
+    assert match, f"docs/index.md has no item {number}."
+    return match[0]
+
+
+def test_home_page_summary_of_chapter_3_holds(real_report, repo_root):
+    """The home page says that ReLU fits as well as LeakyReLU, and that on this Gaussian noise
+    an MSE loss gives a slightly better fit than an L1 loss (and neither beats the noise
+    floor), quoting only those two errors."""
+    from figures_src.engine.pages import METRIC
+
     activations = real_report["regression.activations"]["metrics"]
     losses = real_report["regression.losses"]["metrics"]
     gap = abs(activations["val_mae_relu"] - activations["val_mae_leaky_relu"])
     assert gap <= 0.02 * activations["val_mae_leaky_relu"]
     assert losses["noise_floor_mae"] < losses["val_mae_mse"] < losses["val_mae_l1"]
+    assert losses["val_mae_l1"] - losses["val_mae_mse"] < 0.1 * losses["val_mae_l1"]  # slightly
+    quoted = [f"{m['job']}.{m['key']}" for m in METRIC.finditer(home_chapter_item(repo_root, 3))]
+    assert quoted == ["regression.losses.val_mae_mse", "regression.losses.val_mae_l1"]
+
+
+def test_home_chapter_item_finds_each_item_alone(repo_root):
+    items = [home_chapter_item(repo_root, n) for n in (1, 2, 3, 4)]
+    assert items[2].startswith("3. [**Nonlinear regression**]")
+    assert "Latent maps" not in items[2] and "Latent maps" in items[3]
+
+
+# --- Rebuilding the site, the jobs table, the versions, the footer (fix round) ---------------
+
+
+def try_it_parts(site, page: str) -> list[Node]:
+    """The "Try it" boxes of a page, and its sections headed "Try it" (heading and body)."""
+    body = article(site, page)
+    parts = [n for n in body.iter() if is_try_it(n)]
+    children = [c for c in body.children if isinstance(c, Node)]
+    for i, child in enumerate(children):
+        if re.fullmatch(r"h[1-6]", child.tag) and child.text().strip().startswith("Try it"):
+            section = Node("section", {})
+            for sibling in children[i + 1 :]:
+                if re.fullmatch(r"h[1-6]", sibling.tag) and sibling.tag <= child.tag:
+                    break
+                section.children.append(sibling)
+            parts.append(section)
+    return parts
+
+
+REBUILD = "how-this-site-is-built/#rebuild-it-yourself"
+
+
+def test_every_try_it_links_the_rebuild_section(quick_site):
+    """Each chapter's Try it is for readers who rebuild the site: it links the section that
+    says how, and that section exists. (The home page links it too.)"""
+    built = parse_html((quick_site / "how-this-site-is-built" / "index.html").read_text())
+    assert any(n.attrs.get("id") == "rebuild-it-yourself" for n in built.iter())
+    home = {n.attrs.get("href") for n in article(quick_site, "index").iter() if n.tag == "a"}
+    assert REBUILD in home
+    missing = []
+    for chapter in CHAPTERS:
+        parts = try_it_parts(quick_site, chapter)
+        assert parts, f"{chapter} has no Try it"
+        hrefs = {n.attrs.get("href", "") for part in parts for n in part.iter() if n.tag == "a"}
+        if f"../{REBUILD}" not in hrefs:
+            missing.append(chapter)
+    assert missing == []
+
+
+def test_rebuild_section_gives_the_readmes_commands_and_a_valid_parameter(repo_root):
+    """The commands on the page are the README's quick start, word for word, and the
+    pyproject.toml example sets parameters that its job has, within their bounds."""
+    import tomllib
+
+    from figures_src.engine.jobs import check_param
+
+    page = (repo_root / "docs" / "how-this-site-is-built.md").read_text()
+    section = page[page.index("## Rebuild it yourself {#rebuild-it-yourself}") :]
+    section = section[: section.index("\n## ")]
+    blocks = dict(re.findall(r"```(sh|toml)\n(.*?)```", textwrap_dedent(section), re.S))
+    readme = (repo_root / "README.md").read_text()
+    quick_start = re.search(r"## Quick start\s+```sh\n(.*?)```", readme, re.S)[1]
+    assert blocks["sh"] == quick_start
+    example = tomllib.loads(blocks["toml"])["tool"]["figures"]["jobs"]
+    assert example
+    jobs = all_jobs()
+    for name, params in example.items():
+        assert jobs[name].trained_by in ("", name), f"{name} does not train its own model"
+        for key, value in params.items():
+            assert check_param(jobs[name], key, value) == value
+            assert value != jobs[name].params[key], f"{name}.{key}: the example changes nothing"
+
+
+def textwrap_dedent(text: str) -> str:
+    """Code blocks inside list items are indented: take the indent off each line."""
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in text.splitlines())
+
+
+def test_repo_link_links_the_repository_only_when_known():
+    from figures_src.engine.pages import fill_page, repo_link
+
+    assert repo_link("https://github.com/o/r/") == (
+        "the repository at [github.com/o/r](https://github.com/o/r)"
+    )
+    assert "](" not in repo_link(None) and "repository" in repo_link(None)
+    page = "Built from {{ repo_link }}."
+    filled = fill_page(page, "docs/a.md", {}, {}, 0, {}, repo_url="https://example.org/x")
+    assert filled == "Built from the repository at [example.org/x](https://example.org/x)."
+
+
+def test_jobs_table_lists_each_models_measurements_once():
+    from figures_src.engine.pages import build_report_table
+
+    shared = {"accuracy": 0.975, "tsne_seconds": 1.5}
+    results = {
+        "b.two": {"status": "built", "seconds": 2.04, "metrics": shared,
+                  "steps": {"train": "shared", "render": "2.0 s"}},
+        "b.one": {"status": "built", "seconds": 12.3, "metrics": shared,
+                  "steps": {"train": "10.1 s", "render": "2.2 s"}},
+        "a.solo": {"status": "cached", "seconds": 0.04, "metrics": {"loss": 0.25}, "steps": {}},
+    }  # fmt: skip
+    table = build_report_table(results)
+    assert table.count("`accuracy`") == 1 and table.count("`loss`") == 1
+    assert table.startswith('<div class="mx-jobs" markdown>')
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows == [
+        "| `a.solo` | cached | 0.0 | cached | cached |",
+        "| `b.one` | built | 12.3 | trained in 10.1 s | drawn in 2.2 s |",
+        "| `b.two` | built | 2.0 | shared with `b.one` | drawn in 2.0 s |",
+    ]
+    assert '??? note "The model behind `b.one`, `b.two`: 2 measurements"' in table
+
+
+def test_jobs_table_keeps_job_names_whole(quick_site):
+    html = (quick_site / "how-this-site-is-built" / "index.html").read_text()
+    assert '<div class="mx-jobs">' in html
+    css = (quick_site / "assets" / "explainer.css").read_text()
+    rule = re.search(r"\.mx-jobs td:first-child code \{([^}]*)\}", css)
+    assert rule and "white-space: nowrap" in rule[1]
+
+
+def test_each_library_has_its_own_role(repo_root):
+    from figures_src.engine import keys
+    from figures_src.engine.site import SITE_LIBRARIES, versions
+
+    made_with = versions(repo_root / "docs")
+    listed = [name for group in made_with.values() for name in group]
+    assert sorted(listed) == sorted([*keys.LIBRARIES, *SITE_LIBRARIES, "KaTeX"])
+    assert all(len(group) == 1 for group in made_with.values()), made_with
+
+
+def test_footer_speaks_to_readers(quick_site):
+    home = parse_html((quick_site / "index.html").read_text())
+    footer = next(n for n in home.iter() if "md-copyright__highlight" in n.classes).text()
+    assert "licence" in footer
+    assert not BUILD_WORDS.search(footer) and "figures_src" not in footer and "build" not in footer
+
+
+def relative_luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_pipeline_diagram_is_readable(repo_root):
+    """Every text of the pipeline diagram is at least 11 CSS px at the size the page shows it
+    (never wider than the 690 px column), and has 4.5:1 contrast on every fill it sits on."""
+    svg = (repo_root / "docs" / "assets" / "pipeline.svg").read_text()
+    page = (repo_root / "docs" / "how-this-site-is-built.md").read_text()
+    shown = min(int(re.search(r'pipeline\.svg\)\{ width="(\d+)" \}', page)[1]), 690)
+    view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg)[1])
+    scale = shown / view_width
+    root_size = float(re.search(r'<svg[^>]*font-size="([\d.]+)"', svg)[1])
+    rules = dict(re.findall(r"\.(\w+) \{([^}]*)\}", svg))
+    shapes = ("box", "cache")  # the filled boxes texts sit on; the page behind is white
+    fills = ["#ffffff", *(re.search(r"fill: (#[0-9a-f]{6})", rules[c])[1] for c in shapes)]
+    texts = re.findall(r'<text class="(\w+)"', svg)
+    assert len(texts) >= 10
+    for cls in set(texts):
+        size = re.search(r"font-size: ([\d.]+)px", rules[cls])
+        assert (float(size[1]) if size else root_size) * scale >= 11, cls
+        colour = re.search(r"fill: (#[0-9a-f]{6})", rules[cls])[1]
+        assert min(contrast(colour, f) for f in fills) >= 4.5, cls
+
+
+def test_contrast_matches_the_wcag_examples():
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#767676", "#ffffff"), 2) == 4.54

@@ -15,7 +15,8 @@ Two kinds of placeholder appear in ``docs/*.md``:
 ``{{ data circles.explorable/circles.json }}``
     the URL, relative to the page, of a data file a job made (for an explorable's script).
 
-``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself.
+``{{ build_report }}`` and ``{{ library_versions }}`` describe the build itself;
+``{{ repo_link }}`` names the repository the site is built from, linked when ``repo_url`` is set.
 Any placeholder that names something the build did not make is an error.
 """
 
@@ -40,7 +41,7 @@ FIGURE = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 SOURCE = re.compile(r"\{\{\s*source\s+(?P<path>[\w./-]+)\s*\}\}")
-SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions)\s*\}\}")
+SPECIAL = re.compile(r"\{\{\s*(build_report|library_versions|repo_link)\s*\}\}")
 DATA = re.compile(r"\{\{\s*data\s+(?P<job>[\w.]+)/(?P<file>[\w.-]+)\s*\}\}")
 LEFTOVER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
@@ -158,23 +159,80 @@ def _figure_html(
     return "\n".join(match["indent"] + line for line in block.splitlines())
 
 
-def build_report_table(results: Mapping[str, Any]) -> str:
-    """The jobs of this build as a Markdown table: status, seconds, metrics."""
-    rows = ["| Job | Status | Seconds | Metrics |", "| --- | --- | ---: | --- |"]
-    for name, entry in results.items():
-        metrics = ", ".join(
-            f"`{k}` = {format_value(v, None)}" for k, v in sorted(entry.get("metrics", {}).items())
+def _models(results: Mapping[str, Any]) -> list[list[str]]:
+    """The jobs grouped by the model they draw from. Jobs that share a model share its train
+    entry and so carry the same metrics; a job with metrics of its own trained its own."""
+    groups: dict[str, list[str]] = {}
+    for name, entry in sorted(results.items()):
+        metrics = entry.get("metrics", {})
+        key = json.dumps(metrics, sort_keys=True, default=str) if metrics else f"job:{name}"
+        groups.setdefault(key, []).append(name)
+    return list(groups.values())
+
+
+def _step(entry: Mapping[str, Any], step: str, group: list[str], results) -> str:
+    """What a build did for one step of a job, in words: from the job's recorded steps
+    (``"12.3 s"``, ``"shared"``, ``"cached"``; none at all when the whole job was cached)."""
+    done = entry.get("steps", {}).get(step)
+    if entry["status"] == "failed" and done is None:
+        return "failed"
+    if done is None or done == "cached":
+        return "cached"
+    if done == "shared":
+        trainer = next(
+            (n for n in group if results[n].get("steps", {}).get("train", "").endswith(" s")),
+            None,
         )
-        rows.append(f"| `{name}` | {entry['status']} | {entry['seconds']:.1f} | {metrics} |")
+        return f"shared with `{trainer}`" if trainer else "shared"
+    return f"{'trained' if step == 'train' else 'drawn'} in {done}"
+
+
+def build_report_table(results: Mapping[str, Any]) -> str:
+    """The jobs of this build as Markdown: a table of what each job's steps did and how long
+    the job took, then the metrics of each trained model once, in a collapsed block per model
+    (jobs that draw from one model share its metrics); both in order of job name."""
+    models = _models(results)
+    group_of = {name: group for group in models for name in group}
+    rows = [
+        '<div class="mx-jobs" markdown>',
+        "",
+        "| Job | Status | Seconds | Train step | Render step |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
+    for name, entry in sorted(results.items()):
+        group = group_of[name]
+        train, render = (_step(entry, s, group, results) for s in ("train", "render"))
+        rows.append(
+            f"| `{name}` | {entry['status']} | {entry['seconds']:.1f} | {train} | {render} |"
+        )
+    rows += ["", "</div>"]
+    for group in models:
+        metrics = results[group[0]].get("metrics", {})
+        if not metrics:
+            continue
+        jobs = ", ".join(f"`{n}`" for n in group)
+        count = f"{len(metrics)} measurement{'s' if len(metrics) != 1 else ''}"
+        rows += ["", f'??? note "The model behind {jobs}: {count}"', ""]
+        rows += ["    | Measurement | Value |", "    | --- | ---: |"]
+        rows += [f"    | `{k}` | {format_value(v, None)} |" for k, v in sorted(metrics.items())]
     return "\n".join(rows)
 
 
 def versions_table(versions: Mapping[str, Mapping[str, str]]) -> str:
-    """``versions`` maps what a group of libraries is for to {library: version}."""
+    """``versions`` maps what a library (or group of libraries) is for to {library: version}."""
     rows = ["| Library | Version | Used for |", "| --- | --- | --- |"]
     for role, group in versions.items():
         rows += [f"| {name} | {version} | {role} |" for name, version in sorted(group.items())]
     return "\n".join(rows)
+
+
+def repo_link(repo_url: str | None) -> str:
+    """The repository the site is built from, as prose: a link when its address is known."""
+    if not repo_url:
+        return "its source repository (this copy of the site was built without its address)"
+    url = repo_url.rstrip("/")
+    shown = url.split("://", 1)[-1]
+    return f"the repository at [{shown}]({url})"
 
 
 SOURCE_DIR = "source"  # where the site serves its copies of repository files
@@ -240,6 +298,8 @@ def fill_page(
     def special(match: re.Match) -> str:
         if match[1] == "build_report":
             return build_report_table(results)
+        if match[1] == "repo_link":
+            return repo_link(repo_url)
         return versions_table(versions)
 
     text = METRIC.sub(metric, text)

@@ -26,17 +26,38 @@ SITE_LIBRARIES = (
     "mkdocs", "mkdocs-material", "mkdocs-gen-files", "mkdocs-glightbox", "pymdown-extensions",
 )  # fmt: skip
 KATEX = "assets/katex/katex.min.js"  # served with the site; see docs/assets/math.js
+ROLES = {  # what each library does for this site, as the versions table says it
+    "torch": "training the networks",
+    "scikit-learn": "the circles and swiss roll data; PCA, t-SNE, Isomap and LLE; the scores",
+    "matplotlib": "drawing every figure and animation frame",
+    "pillow": "encoding the GIFs, sprite sheets and PNGs",
+    "numpy": "arrays and maths",
+    "scipy": "more maths: shortest paths, nearest neighbours, rank correlations",
+    "opentsne": "the t-SNE run that chapter 4 animates, iteration by iteration",
+    "mkdocs": "turning the pages into a site",
+    "mkdocs-material": "the theme: layout, navigation, search, tabs, dark mode",
+    "mkdocs-gen-files": "handing the figures and the filled pages to MkDocs",
+    "mkdocs-glightbox": "enlarging a figure when you click it",
+    "pymdown-extensions": "tabs, collapsible blocks, formulas and code snippets in the pages",
+    "KaTeX": "typesetting formulas in your browser",
+}
 
 
 def versions(docs_dir: Path) -> dict[str, dict[str, str]]:
-    """What made this site, grouped by what it is used for."""
+    """What made this site: each library's role, mapped to {library: version}. A library
+    with no role in ROLES is listed under the group it belongs to."""
     katex = docs_dir / KATEX
     found = katex.is_file() and re.search(r'version:"([^"]+)"', katex.read_text(encoding="utf-8"))
-    return {
+    groups = {
         "training and drawing the figures": keys.library_versions(),
         "building the pages": keys.installed_versions(SITE_LIBRARIES),
         "typesetting formulas in your browser": {"KaTeX": found[1] if found else "absent"},
     }
+    made_with: dict[str, dict[str, str]] = {}
+    for group, libraries in groups.items():
+        for name, version in libraries.items():
+            made_with.setdefault(ROLES.get(name, group), {})[name] = version
+    return made_with
 
 
 def figure_files(results: list[JobResult], root: Path) -> dict[str, bytes]:
