@@ -39,7 +39,7 @@ ROLES = {  # what each library does for this site, as the versions table says it
     "mkdocs-gen-files": "handing the figures and the filled pages to MkDocs",
     "mkdocs-glightbox": "enlarging a figure when you click it",
     "pymdown-extensions": "tabs, collapsible blocks, formulas and code snippets in the pages",
-    "KaTeX": "typesetting formulas in your browser",
+    "KaTeX": "typesetting the formulas, while the site builds (or in your browser)",
 }
 
 
@@ -51,7 +51,7 @@ def versions(docs_dir: Path) -> dict[str, dict[str, str]]:
     groups = {
         "training and drawing the figures": keys.library_versions(),
         "building the pages": keys.installed_versions(SITE_LIBRARIES),
-        "typesetting formulas in your browser": {"KaTeX": found[1] if found else "absent"},
+        "typesetting the formulas": {"KaTeX": found[1] if found else "absent"},
     }
     made_with: dict[str, dict[str, str]] = {}
     for group, libraries in groups.items():
