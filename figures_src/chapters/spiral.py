@@ -34,9 +34,10 @@ from figures_src.plotting import (
 SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
 
 
-def silent_units(hidden: np.ndarray) -> np.ndarray:
-    """(snapshots, units): True where a unit outputs zero on every point."""
-    return (hidden <= 1e-6).all(axis=1)
+def silent_units(hidden: np.ndarray, min_share: float) -> np.ndarray:
+    """(snapshots, units): True where a unit is non-zero on fewer than ``min_share`` of the
+    points: the seed search's rule for a unit that is not alive."""
+    return (hidden > 1e-6).mean(axis=1) < min_share
 
 
 def units_revived(silent: np.ndarray) -> int:
@@ -92,8 +93,11 @@ def train_spiral(p):
             model, states, lambda m: torch.softmax(m(grid), 1).reshape(p.grid, p.grid, 3)
         ).astype(np.float16),
     }
-    silent = silent_units(hidden)
+    silent = silent_units(hidden, p.alive_share)
     unit, silent_from, silent_to = longest_silence(silent)
+    share = (hidden[:, :, unit] > 1e-6).mean(axis=1)  # that unit's non-zero share per frame
+    quiet = share[silent_from : silent_to + 1] if unit >= 0 else np.zeros(0)
+    exact = np.flatnonzero(quiet == 0)
     means = arm_means(hidden[-1], y)
     large = means >= means.max() / 4  # "large": at least a quarter of the table's largest
     metrics = {
@@ -106,7 +110,11 @@ def train_spiral(p):
         "longest_silent_unit": unit + 1,
         "longest_silent_from_epoch": int(epochs[silent_from]) if unit >= 0 else -1,
         "longest_silent_to_epoch": int(epochs[silent_to]) if unit >= 0 else -1,
-        "longest_silent_final_share": float((hidden[-1][:, unit] > 1e-6).mean()),
+        "longest_silent_peak_share": float(quiet.max()) if unit >= 0 else -1.0,
+        "longest_silent_exact_to_epoch": int(epochs[silent_from + exact[-1]]) if len(exact) else -1,
+        "longest_silent_back_epoch": int(epochs[silent_to + 1]) if unit >= 0 else -1,
+        "longest_silent_back_share": float(share[silent_to + 1]) if unit >= 0 else -1.0,
+        "longest_silent_final_share": float(share[-1]),
         "quiet_arm": int(means.max(axis=1).argmin()) + 1,
         "quiet_arm_peak_share": float(means.max(axis=1).min() / means.max()),
         "arms_large_on_one_unit": int((large.sum(axis=1) == 1).sum()),
@@ -133,23 +141,23 @@ def region_colors(prob: np.ndarray) -> np.ndarray:
 
 def render_spiral(run, style):
     """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
-    fig = new_figure(7.2, 6.4)
-    boxes = [(x, y, 0.40, 0.36) for y in (0.50, 0.05) for x in (0.06, 0.56)]
+    fig = new_figure(6.9, 6.6)
+    boxes = [(x, y, 0.36, 0.33) for y in (0.52, 0.08) for x in (0.11, 0.61)]
     regions, *projections = [fig.add_axes(box) for box in boxes]
-    status = fig.text(0.06, 0.95, "", fontsize=12)
+    status = fig.text(0.02, 0.955, "", fontsize=12)
     regions.set_title("Input plane: predicted arm", fontsize=11, loc="left")
     first = region_colors(run.prob[0].astype(np.float32))
     box = (-1.1, 1.1, -1.1, 1.1)
     image = regions.imshow(first, origin="lower", extent=box, interpolation="nearest")
     data = class_dots(regions, run.X, run.y, size=1.8)
-    regions.set_xticks([])
-    regions.set_yticks([])
+    regions.set_xlabel("x₁")
+    regions.set_ylabel("x₂")
     pairs = [(0, 1), (0, 2), (1, 2)]
     dots, limits = [], []
     for ax, (i, j) in zip(projections, pairs, strict=True):
         ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_xlabel(f"unit {i + 1} →")
+        ax.set_ylabel(f"unit {j + 1} →")
         dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
     class_legend(
@@ -177,7 +185,9 @@ def render_spiral(run, style):
 
     frames = range(len(run.epochs))
     # The data after the image, or the image would hide them.
-    moving = [image, *data, *[line for panel in dots for line in panel], status]
+    # The view of each projection follows its points: its ticks are redrawn every frame.
+    axes = [axis for ax in projections for axis in (ax.xaxis, ax.yaxis)]
+    moving = [image, *data, *[line for panel in dots for line in panel], *axes, status]
     return {"spiral": animate(fig, update, frames, style.fps, animated=moving)}
 
 
