@@ -39,8 +39,8 @@ CIRCLE_NAMES = ("outer ring", "inner ring")
 
 
 class BottleneckNet(nn.Module):
-    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes`` (softmax
-    inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
+    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes``
+    (softmax inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
 
     def __init__(self, width: int, bottleneck: int, classes: int):
         super().__init__()
@@ -100,11 +100,12 @@ def alive_units(hidden: np.ndarray, min_share: float) -> int:
 
 # --8<-- [start:seed-search]
 def first_healthy_seed(X, y, p):
-    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are tried in
-    order from ``p.seed``, and the first network that keeps every bottleneck unit alive
-    (non-zero on at least ``p.alive_share`` of the points) and reaches ``p.target``
-    accuracy is kept (the best one, if none does).
-    Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
+    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are
+    tried in order from ``p.seed``, and the first network that keeps every bottleneck
+    unit alive (non-zero on at least ``p.alive_share`` of the points) and reaches
+    ``p.target`` accuracy is kept (the best one, if none does).
+    Returns (seed, model, snapshots, (units alive, accuracy) of each other seed
+    tried)."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     tried = []
     for seed in range(p.seed, p.seed + p.max_seeds):
@@ -121,7 +122,7 @@ def first_healthy_seed(X, y, p):
         if alive == p.bottleneck and final_accuracy >= p.target:
             break
     _, _, seed, model, states = max(tried, key=lambda t: t[:2])
-    return seed, model, states, [t[0] for t in tried if t[2] != seed]
+    return seed, model, states, [t[:2] for t in tried if t[2] != seed]
 
 
 # --8<-- [end:seed-search]
@@ -140,8 +141,9 @@ def train_circles(p):
     metrics |= {
         "seed_used": seed,
         "seeds_rejected": len(rejected),
-        "seeds_both_dead": rejected.count(0),
-        "seeds_one_unit": rejected.count(1),
+        "seeds_both_dead": sum(alive == 0 for alive, _ in rejected),
+        # Rejected seeds that solved the task with one unit left alive.
+        "seeds_one_unit": sum(a == 1 and acc >= p.target for a, acc in rejected),
     }
     return arrays, metrics
 
@@ -151,8 +153,8 @@ def train_circles(p):
 
 # --8<-- [start:circles-record]
 def circles_record(model, states, X, y, grid_size: int) -> dict[str, np.ndarray]:
-    """What the figures draw, at every snapshot: the hidden layer, loss and accuracy, the
-    output layer's line, and P(inner ring) over a grid of the input plane."""
+    """What the figures draw, at every snapshot: the hidden layer, loss and accuracy,
+    the output layer's line, and P(inner ring) over a grid of the input plane."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     grid = tensor(plane_grid(grid_size))
     logits = replay(model, states, lambda m: m(X_t).numpy())
@@ -180,13 +182,15 @@ def circles_record(model, states, X, y, grid_size: int) -> dict[str, np.ndarray]
 
 
 def first_epoch_at(curve: np.ndarray, target: float) -> int:
-    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it never does."""
+    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it
+    never does."""
     reached = np.flatnonzero(curve >= target)
     return int(reached[0]) if len(reached) else -1
 
 
 def line_shown(hidden, out_w, out_b) -> np.ndarray:
-    """Per epoch: whether the output layer's line crosses the hidden-layer plot's view."""
+    """Per epoch: whether the output layer's line crosses the hidden-layer plot's
+    view."""
     limits = smooth_limits(hidden)
     shown = []
     for (xlim, ylim), w, b in zip(limits, out_w, out_b, strict=True):
@@ -202,7 +206,8 @@ def circles_metrics(a: dict, p) -> dict:
     quiet = int(share[0].argmin())  # the unit that starts (nearly) silent
     other = 1 - quiet
     drops = np.flatnonzero(share[:, other] < p.alive_share)
-    # The first layer's output, as the second layer's weights see it (before their bias).
+    # The first layer's output, as the second layer's weights see it (before their
+    # bias).
     folded = np.maximum(a["X"] @ a["W1"].T + a["b1"], 0) @ a["W2"].T
     in_plane, _ = np.linalg.qr(a["W1"])  # orthonormal basis of the plane W1 maps onto
     shown = line_shown(hidden, a["out_w"], a["out_b"])
@@ -237,8 +242,9 @@ def circles_metrics(a: dict, p) -> dict:
 
 # --8<-- [start:circles-render]
 def hidden_panel(ax, run):
-    """The hidden-layer scatter with the output layer's line, updated by ``show(epoch)``.
-    The view follows the points, so the tick values change from frame to frame."""
+    """The hidden-layer scatter with the output layer's line, updated by
+    ``show(epoch)``. The view follows the points, so the tick values change from
+    frame to frame."""
     ax.set_xlabel("hidden unit 1 →")
     ax.set_ylabel("hidden unit 2 →")
     dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
@@ -261,7 +267,8 @@ def hidden_panel(ax, run):
 
 
 def status_line(run, epoch: int) -> str:
-    return f"epoch {epoch:>2}   loss {run.loss[epoch]:.3f}   accuracy {run.accuracy[epoch]:.1%}"
+    loss, acc = run.loss[epoch], run.accuracy[epoch]
+    return f"epoch {epoch:>2}   loss {loss:.3f}   accuracy {acc:.1%}"
 
 
 def render_hidden(run, style):
@@ -279,7 +286,8 @@ def render_hidden(run, style):
         return f"epoch {epoch}"
 
     frames = range(len(run.loss))
-    return {"hidden": animate(fig, update, frames, style.fps, animated=[*artists, status])}
+    moving = [*artists, status]
+    return {"hidden": animate(fig, update, frames, style.fps, animated=moving)}
 
 
 # --8<-- [end:circles-render]
@@ -293,8 +301,8 @@ PROBABILITY_LEVELS = BoundaryNorm(np.linspace(0, 1, 11), PROBABILITY_MAP.N)
 
 
 def probability_panel(ax, prob, X, y, extent: float = 1.5):
-    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns an
-    updater ``show(frame)`` and the artists it changes."""
+    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns
+    an updater ``show(frame)`` and the artists it changes."""
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")
@@ -315,14 +323,16 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
 
     def show(frame: int) -> None:
         image.set_data(bands[frame])
-        line.set_segments(contour_generator(axis, axis, prob[frame].astype(np.float32)).lines(0.5))
+        contours = contour_generator(axis, axis, prob[frame].astype(np.float32))
+        line.set_segments(contours.lines(0.5))
 
     return show, [image, *dots, line]
 
 
 def probability_colorbar(fig, rect) -> None:
     """The key to the bands: one colour per tenth of P(inner ring)."""
-    bar = fig.colorbar(ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP), cax=fig.add_axes(rect))
+    key = ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP)
+    bar = fig.colorbar(key, cax=fig.add_axes(rect))
     bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
     bar.set_label("P(inner ring)")
     bar.outline.set_visible(False)
@@ -339,7 +349,7 @@ def render_two_views(run, style):
     show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
     probability_colorbar(fig, (0.455, 0.11, 0.012, 0.66))
     show_hidden, hidden_artists = hidden_panel(right, run)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.99, 0.99), ncols=2)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 1), ncols=2)
 
     def update(epoch: int) -> str:
         show_input(epoch)
@@ -350,7 +360,8 @@ def render_two_views(run, style):
     artists = [*input_artists, *hidden_artists, status]
     # Every epoch while the picture changes fast, then every other one (page weight).
     epochs = len(run.loss) - 1
-    shown = sorted({*range(min(style.dense_until, epochs) + 1), *range(0, epochs + 1, 2), epochs})
+    dense = range(min(style.dense_until, epochs) + 1)
+    shown = sorted({*dense, *range(0, epochs + 1, 2), epochs})
     return {"two_views": animate(fig, update, shown, style.fps, animated=artists)}
 
 

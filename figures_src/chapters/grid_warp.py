@@ -31,16 +31,16 @@ from figures_src.plotting import (
 
 # --8<-- [start:grid-warp]
 def flat_view(run) -> np.ndarray:
-    """Two orthonormal directions (2 x 16) spanning the plane that W₁ maps the input onto:
-    seen along them, layer 1's linear map shows its true stretch and shear."""
+    """Two orthonormal directions (2 x 16) spanning the plane that W₁ maps the input
+    onto: seen along them, layer 1's linear map shows its true stretch and shear."""
     directions, _, _ = np.linalg.svd(run.W1, full_matrices=False)
     return directions[:, :2].T
 
 
 def layer2_view(run, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """W₂ split as R·Q. Q (2 x 16) has orthonormal rows spanning the two directions layer 2
-    reads, turned within their plane to be as close to ``start`` as possible; R (2 x 2) is
-    the linear map layer 2 then applies within that view."""
+    """W₂ split as R·Q. Q (2 x 16) has orthonormal rows spanning the two directions
+    layer 2 reads, turned within their plane to be as close to ``start`` as possible;
+    R (2 x 2) is the linear map layer 2 then applies within that view."""
     q, r = np.linalg.qr(run.W2.T)  # W₂ᵀ = q·r, so W₂ = rᵀ·qᵀ
     u, _, vt = np.linalg.svd(start @ q)
     turn = u @ vt  # the rotation (or reflection) of q's plane closest to start
@@ -48,8 +48,9 @@ def layer2_view(run, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def camera_turn(points: np.ndarray, start: np.ndarray, end: np.ndarray):
-    """A path from seeing ``points`` (n x 16) along ``start`` to seeing them along ``end``,
-    through views whose two directions stay orthonormal: the points themselves never move."""
+    """A path from seeing ``points`` (n x 16) along ``start`` to seeing them along
+    ``end``, through views whose two directions stay orthonormal: the points
+    themselves never move."""
 
     def seen(t: float) -> np.ndarray:
         u, _, vt = np.linalg.svd((1 - t) * start + t * end, full_matrices=False)
@@ -64,8 +65,8 @@ def glide(start: np.ndarray, end: np.ndarray):
 
 
 def best_line(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """The linear probe's line ``normal · p + offset = 0``: the logistic regression whose
-    accuracy the page quotes, fitted the same way."""
+    """The linear probe's line ``normal · p + offset = 0``: the logistic regression
+    whose accuracy the page quotes, fitted the same way."""
     from sklearn.linear_model import LogisticRegression
 
     probe = LogisticRegression(max_iter=2000).fit(features, y)
@@ -73,18 +74,20 @@ def best_line(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def warp_steps(run, points: np.ndarray) -> list[tuple]:
-    """The trained network's steps as (title, note, axis names, path, line); ``path(t)`` is
-    the points' 2-D picture a fraction ``t`` of the way through the step, and ``line`` a
-    straight line (normal, offset) drawn once the step is done, or None."""
+    """The trained network's steps as (title, note, axis names, path, line);
+    ``path(t)`` is the points' 2-D picture a fraction ``t`` of the way through the
+    step, and ``line`` a straight line (normal, offset) drawn once the step is done,
+    or None."""
     flat = flat_view(run)
     view, inside = layer2_view(run, flat)
     moved = points @ run.W1.T
     shifted = moved + run.b1
     folded = np.maximum(shifted, 0) @ view.T
     read = folded @ inside.T  # = W₂·ReLU(W₁x + b₁)
-    # The probe is fitted on W₂·ReLU(W₁x + b₁) for every data point; in this view's
-    # coordinates v, that is inside·v, so its line's normal becomes insideᵀ·normal.
-    normal, offset = best_line(np.maximum(run.X @ run.W1.T + run.b1, 0) @ run.W2.T, run.y)
+    # The probe is fitted on W₂·ReLU(W₁x + b₁) for every data point; in this
+    # view's coordinates v, that is inside·v, so its normal becomes insideᵀ·normal.
+    layer1_out = np.maximum(run.X @ run.W1.T + run.b1, 0)
+    normal, offset = best_line(layer1_out @ run.W2.T, run.y)
     probe_line = (inside.T @ normal, offset)
     in_plane = ("layer 1's plane, direction 1", "direction 2")
     layer2 = ("layer 2's view, direction 1", "direction 2")
@@ -120,7 +123,13 @@ def warp_steps(run, points: np.ndarray) -> list[tuple]:
             glide(shifted @ view.T, folded),
             probe_line,
         ),
-        ("layer 2 · linear map", "a 2 x 2 map within this view", inputs, glide(folded, read), None),
+        (
+            "layer 2 · linear map",
+            "a 2 x 2 map within this view",
+            inputs,
+            glide(folded, read),
+            None,
+        ),
         ("layer 2 · shift + b₂", "", inputs, glide(read, read + run.b2), None),
         (
             "layer 2 · bend: ReLU",
@@ -133,8 +142,9 @@ def warp_steps(run, points: np.ndarray) -> list[tuple]:
 
 
 def warp_frames(steps, points: np.ndarray, per_step: int, hold: int) -> list[tuple]:
-    """(title, note, axis names, picture, line) per frame: the input plane, then each step
-    gliding in ``per_step`` eased frames and holding for ``hold`` (with its line, if any)."""
+    """(title, note, axis names, picture, line) per frame: the input plane, then each
+    step gliding in ``per_step`` eased frames and holding for ``hold`` (with its
+    line, if any)."""
     start = (f"0/{len(steps)} · the input plane", "a grid and a sample of the data")
     frames = [(*start, ("x₁", "x₂"), points, None)] * hold
     for k, (title, note, axes, path, line) in enumerate(steps, 1):
@@ -147,7 +157,8 @@ def warp_frames(steps, points: np.ndarray, per_step: int, hold: int) -> list[tup
 
 
 def render_grid_warp(run, style):
-    """A grid of the plane and the data, moved through the network one operation at a time."""
+    """A grid of the plane and the data, moved through the network one operation at a
+    time."""
     lines_per_axis, samples = 13, 50
     ticks = np.linspace(-1.5, 1.5, lines_per_axis, dtype=np.float32)
     along = np.linspace(-1.5, 1.5, samples, dtype=np.float32)
@@ -169,9 +180,10 @@ def render_grid_warp(run, style):
     ax.add_collection(mesh)
     dots = class_dots(ax, data, labels, size=3.4, zorder=3)
     (cut,) = ax.plot([], [], color=INK, lw=1.4, ls="--", zorder=4)
-    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0.0), ncols=2)
+    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
     aspect = ax.bbox.width / ax.bbox.height
-    limits = smooth_limits([f[3] for f in frames], pad=0.04, smoothing=0.12, aspect=aspect)
+    pictures = [f[3] for f in frames]
+    limits = smooth_limits(pictures, pad=0.04, smoothing=0.12, aspect=aspect)
     n_grid = len(grid_points)
 
     def update(frame: int) -> str:

@@ -27,7 +27,8 @@ from figures_src.nn import accuracy, tensor, train_epochs
 from figures_src.plotting import class_legend, new_figure
 
 # %% [markdown]
-# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers have
+# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers
+# have
 # a third dimension to lift the inner ring through
 
 
@@ -42,7 +43,8 @@ def tanh_net(width: int, depth: int) -> nn.Sequential:
 
 
 def train_widths(p):
-    """Every seed at width 2 and width 3; the best seed of each is replayed for the figure."""
+    """Every seed at width 2 and width 3; the best seed of each is replayed for the
+    figure."""
     X, y = datasets.circles(p.n_samples, p.noise)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     grid = tensor(plane_grid(p.grid))
@@ -79,11 +81,12 @@ def train_widths(p):
 def render_widths(run, style):
     """The best narrow and the best wide network's decision regions, side by side."""
     fig = new_figure(6.9, 5.0)
-    panels = [fig.add_axes((0.1, 0.08, 0.35, 0.55)), fig.add_axes((0.56, 0.08, 0.35, 0.55))]
+    panels = [fig.add_axes((x, 0.08, 0.35, 0.55)) for x in (0.1, 0.56)]
     shows, artists, now = [], [], []
     seeds = run.params.seeds
     for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
-        show, moving = probability_panel(ax, getattr(run, f"{label}_prob"), run.X, run.y)
+        prob = getattr(run, f"{label}_prob")
+        show, moving = probability_panel(ax, prob, run.X, run.y)
         left = ax.get_position().x0 - 0.06
         final_mean = run.metrics[f"{label}_accuracy"]
         fig.text(left, 0.76, f"{width} units per layer", fontsize=12)
@@ -95,7 +98,7 @@ def render_widths(run, style):
     heading = f"{run.params.depth} tanh layers; the best of {seeds} seeds at each width"
     fig.text(0.04, 0.94, heading, fontsize=12)
     clock = fig.text(0.04, 0.885, "", fontsize=12)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.99, 0.9), ncols=2)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 0.9), ncols=2)
 
     def update(frame: int) -> str:
         for show, text, label in zip(shows, now, ("narrow", "wide"), strict=True):
