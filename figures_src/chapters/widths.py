@@ -81,7 +81,7 @@ def train_widths(p):
 def render_widths(run, style):
     """The best narrow and the best wide network's decision regions, side by side."""
     fig = new_figure(6.9, 5.0)
-    panels = [fig.add_axes((x, 0.08, 0.35, 0.55)) for x in (0.1, 0.56)]
+    panels = [fig.add_axes((x, 0.08, 0.33, 0.55)) for x in (0.1, 0.55)]
     shows, artists, now = [], [], []
     seeds = run.params.seeds
     for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
@@ -94,7 +94,7 @@ def render_widths(run, style):
         now.append(fig.text(left, 0.67, ""))
         shows.append(show)
         artists += moving
-    probability_colorbar(fig, (0.925, 0.08, 0.012, 0.55))
+    probability_colorbar(fig, (0.895, 0.08, 0.012, 0.55))
     heading = f"{run.params.depth} tanh layers; the best of {seeds} seeds at each width"
     fig.text(0.04, 0.94, heading, fontsize=12)
     clock = fig.text(0.04, 0.885, "", fontsize=12)
