@@ -341,7 +341,7 @@ def probability_colorbar(fig, rect) -> None:
 def render_two_views(run, style):
     """Input plane (left) and hidden layer (right), frame for frame."""
     fig = new_figure(6.9, 4.3)
-    left = fig.add_axes((0.1, 0.11, 0.34, 0.66))
+    left = fig.add_axes((0.12, 0.11, 0.33, 0.66))
     right = fig.add_axes((0.645, 0.11, 0.335, 0.66))
     left.set_title("Input plane: P(inner ring)", loc="left")
     right.set_title("Second hidden layer", loc="left")
