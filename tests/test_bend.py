@@ -40,6 +40,52 @@ def test_circles_follow_the_post_and_spread_the_change_over_the_animation(real_r
     assert 5 <= first <= entry["params"]["epochs"]
 
 
+def test_first_animation_frames_match_what_to_look_at(real_report):
+    """ "What to look at": at epoch 0 one unit (unit 2: points on the horizontal axis) is
+    almost silent and the output line is outside the view, calling every point inner ring;
+    a few epochs later the other unit (unit 1: the vertical axis) is almost silent, and it
+    comes back."""
+    entry = real_report["circles.hidden"]
+    metrics, alive_share = entry["metrics"], entry["params"]["alive_share"]
+    assert metrics["start_quiet_unit"] == 2 and metrics["start_other_unit"] == 1
+    assert metrics["start_quiet_share"] < alive_share
+    assert metrics["start_inner_share"] == 1.0
+    assert metrics["start_accuracy"] == pytest.approx(0.5, abs=0.02)
+    assert metrics["line_first_shown"] >= 1  # not drawn at epoch 0
+    assert 1 <= metrics["swap_epoch"] < metrics["first_epoch_at_target"]
+    assert 0 <= metrics["swap_share"] < alive_share
+    assert metrics["swap_epoch"] < metrics["both_alive_from"] < metrics["first_epoch_at_target"]
+
+
+def test_seed_search_is_described_truly(real_report):
+    """ "One seed was tried before it (seed 0): it solved the task with a single unit." and,
+    for the spiral, "the two seeds before it did not"."""
+    entry = real_report["circles.hidden"]
+    metrics = entry["metrics"]
+    assert metrics["seeds_rejected"] == 1 == metrics["seeds_one_unit"]
+    assert metrics["seed_used"] == entry["params"]["seed"] + 1
+    spiral_entry = real_report["spiral.hidden"]
+    assert spiral_entry["metrics"]["seeds_rejected"] == 2
+    assert spiral_entry["metrics"]["seed_used"] == spiral_entry["params"]["seed"] + 2
+
+
+def test_settings_the_page_attributes_to_the_post_and_to_us(real_report):
+    """The spiral's rate and batch differ from the post's (Keras' defaults, the circles')."""
+    circles_params = real_report["circles.hidden"]["params"]
+    spiral_params = real_report["spiral.hidden"]["params"]
+    assert (spiral_params["lr"], spiral_params["batch_size"]) != (
+        circles_params["lr"],
+        circles_params["batch_size"],
+    )
+    assert spiral_params["epochs"] == 100 and spiral_params["every"] == 3
+    assert spiral_params["points_per_class"] == 500
+
+
+def test_the_shift_b1_mostly_points_out_of_the_viewed_plane(real_report):
+    metrics = real_report["circles.hidden"]["metrics"]
+    assert metrics["shift_in_view"] < 0.2 * metrics["shift_length"]
+
+
 def test_the_first_bend_does_the_untangling(real_report):
     """Grid warp: no straight line separates the rings in the input plane; after the first
     ReLU, seen along the two directions layer 2 reads, one does."""
@@ -51,12 +97,18 @@ def test_the_first_bend_does_the_untangling(real_report):
 def test_spiral_units_come_back_after_a_silence(real_report):
     metrics = real_report["spiral.hidden"]["metrics"]
     every = real_report["spiral.hidden"]["params"]["every"]
+    alive_share = real_report["spiral.hidden"]["params"]["alive_share"]
     assert metrics["units_revived"] >= 1
     assert metrics["longest_silent_unit"] in (1, 2, 3)
+    start, end = metrics["longest_silent_from_epoch"], metrics["longest_silent_to_epoch"]
     # A stretch of several saved epochs, not one unlucky snapshot.
-    assert metrics["longest_silent_to_epoch"] - metrics["longest_silent_from_epoch"] >= 3 * every
-    # "Active again": alive by the same rule the seed search uses.
-    alive_share = real_report["spiral.hidden"]["params"]["alive_share"]
+    assert end - start >= 3 * every
+    # "Exactly zero on every point up to epoch e; then a few points creep above zero."
+    assert start <= metrics["longest_silent_exact_to_epoch"] < end
+    assert 0 < metrics["longest_silent_peak_share"] < alive_share
+    # "At epoch b it is non-zero on s of the points": the next saved epoch, alive again.
+    assert metrics["longest_silent_back_epoch"] == end + every
+    assert metrics["longest_silent_back_share"] >= 4 * alive_share
     assert metrics["longest_silent_final_share"] >= alive_share
 
 
@@ -118,10 +170,26 @@ def test_units_revived_counts_units_silent_then_active():
     assert spiral.longest_silence(np.ones((3, 2), bool)) == (-1, -1, -1)
 
 
-def test_silent_units_means_zero_on_every_point():
+def test_silent_units_means_non_zero_on_too_few_points():
     hidden = np.zeros((2, 5, 2))
-    hidden[0, 3, 0] = 0.5  # unit 1 non-zero on one point at snapshot 0
-    assert spiral.silent_units(hidden).tolist() == [[False, True], [True, True]]
+    hidden[0, 3, 0] = 0.5  # unit 1 non-zero on one point of five at snapshot 0
+    assert spiral.silent_units(hidden, 0.1).tolist() == [[False, True], [True, True]]
+    assert spiral.silent_units(hidden, 0.3).tolist() == [[True, True], [True, True]]
+
+
+def test_line_shown_tells_whether_the_output_line_crosses_the_view():
+    hidden = np.array([[[0.0, 0.0], [1.0, 1.0]]] * 2)  # the view: about [0, 1]²
+    out_w = np.array([[[0.0, 0.0], [1.0, 0.0]]] * 2)  # boundary: x = -offset
+    out_b = np.array([[0.0, -0.5], [0.0, 5.0]])  # x = 0.5 (inside), x = -5 (outside)
+    assert circles.line_shown(hidden, out_w, out_b).tolist() == [True, False]
+
+
+def test_best_line_separates_separable_points():
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(200, 2))
+    labels = (points[:, 0] + 2 * points[:, 1] > 0.3).astype(int)
+    normal, offset = grid_warp.best_line(points, labels)
+    assert (((points @ normal + offset) > 0) == labels).mean() >= 0.97
 
 
 def test_first_epoch_at_target():
@@ -198,6 +266,18 @@ def test_page_names_the_data_and_the_claims_truly(repo_root):
     for word in ("this build", "max_seeds", "seed post", "original post", " job"):
         assert word not in prose, word
     assert "[Sources and further reading](sources.md)" in page.split("## Two circles")[0]
+    # Try it comes before the summary, which is last, and links the rebuild instructions.
+    assert page.index("## Try it") < page.index("## Summary")
+    assert "## " not in page.split("## Summary")[1]
+    assert "how-this-site-is-built.md#rebuild-it-yourself" in page.split("## Try it")[1]
+    # Counts never read like seed numbers.
+    assert "Seeds tried before it" not in page and "seeds tried before it:" not in page
+    # Step 2 of the grid warp is a shift, not a linear map.
+    assert "Steps 1 and 2 are linear" not in page
+    # Every setting the figures depend on is stated.
+    for name in ("spiral.hidden.lr", "spiral.hidden.batch_size", "circles.width.lr"):
+        assert "{{ " + name + " }}" in prose, name
+    assert "{{ circles.width.batch_size }}" in prose and "{{ circles.width.epochs }}" in prose
     assert "devson" in page.split("## Two circles")[0]
     # Text is INK by the shared style; only lines name it.
     for module in MODULES:

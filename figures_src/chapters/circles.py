@@ -32,7 +32,34 @@ from figures_src.plotting import (
 )
 
 # %% [markdown]
-# ## Shared by every network of the chapter: snapshots of the parameters, replayed later
+# ## Circles: the model
+
+# --8<-- [start:circles-model]
+CIRCLE_NAMES = ("outer ring", "inner ring")
+
+
+class BottleneckNet(nn.Module):
+    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes``
+    (softmax inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
+
+    def __init__(self, width: int, bottleneck: int, classes: int):
+        super().__init__()
+        self.layer1 = nn.Linear(2, width)
+        self.layer2 = nn.Linear(width, bottleneck)
+        self.output = nn.Linear(bottleneck, classes)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """The second hidden layer: the representation the output layer sees."""
+        return torch.relu(self.layer2(torch.relu(self.layer1(x))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output(self.hidden(x))
+
+
+# --8<-- [end:circles-model]
+
+# %% [markdown]
+# ## Snapshots of the parameters after every epoch, replayed later (the whole chapter)
 
 
 # --8<-- [start:snapshots]
@@ -68,36 +95,17 @@ def alive_units(hidden: np.ndarray, min_share: float) -> int:
 # --8<-- [end:snapshots]
 
 # %% [markdown]
-# ## Circles: data, model, and a search for a seed whose bottleneck stays alive
-
-# --8<-- [start:circles-model]
-CIRCLE_NAMES = ("outer ring", "inner ring")
+# ## A search for a seed whose bottleneck stays alive
 
 
-class BottleneckNet(nn.Module):
-    """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes`` (softmax
-    inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
-
-    def __init__(self, width: int, bottleneck: int, classes: int):
-        super().__init__()
-        self.layer1 = nn.Linear(2, width)
-        self.layer2 = nn.Linear(width, bottleneck)
-        self.output = nn.Linear(bottleneck, classes)
-
-    def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        """The second hidden layer: the representation the output layer sees."""
-        return torch.relu(self.layer2(torch.relu(self.layer1(x))))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.hidden(x))
-
-
+# --8<-- [start:seed-search]
 def first_healthy_seed(X, y, p):
-    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are tried in
-    order from ``p.seed``, and the first network that keeps every bottleneck unit alive
-    (non-zero on at least ``p.alive_share`` of the points) and reaches ``p.target``
-    accuracy is kept (the best one, if none does).
-    Returns (seed, model, snapshots, bottleneck units alive per seed tried)."""
+    """A narrow ReLU bottleneck often collapses: its units go silent. So seeds are
+    tried in order from ``p.seed``, and the first network that keeps every bottleneck
+    unit alive (non-zero on at least ``p.alive_share`` of the points) and reaches
+    ``p.target`` accuracy is kept (the best one, if none does).
+    Returns (seed, model, snapshots, (units alive, accuracy) of each other seed
+    tried)."""
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     tried = []
     for seed in range(p.seed, p.seed + p.max_seeds):
@@ -114,44 +122,56 @@ def first_healthy_seed(X, y, p):
         if alive == p.bottleneck and final_accuracy >= p.target:
             break
     _, _, seed, model, states = max(tried, key=lambda t: t[:2])
-    return seed, model, states, [t[0] for t in tried if t[2] != seed]
+    return seed, model, states, [t[:2] for t in tried if t[2] != seed]
 
 
-# --8<-- [end:circles-model]
+# --8<-- [end:seed-search]
 
 # %% [markdown]
 # ## Circles: training with a snapshot per epoch
 
 
 # --8<-- [start:circles-train]
-def first_epoch_at(curve: np.ndarray, target: float) -> int:
-    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it never does."""
-    reached = np.flatnonzero(curve >= target)
-    return int(reached[0]) if len(reached) else -1
-
-
 def train_circles(p):
     """The circles network, from the first seed whose 2-unit layer stays alive."""
     X, y = datasets.circles(p.n_samples, p.noise)
-    X_t, y_t = tensor(X), tensor(y, torch.int64)
-    loss_fn = nn.CrossEntropyLoss()
     seed, model, states, rejected = first_healthy_seed(X, y, p)
+    arrays = circles_record(model, states, X, y, p.grid)
+    metrics = circles_metrics(arrays, p)
+    metrics |= {
+        "seed_used": seed,
+        "seeds_rejected": len(rejected),
+        "seeds_both_dead": sum(alive == 0 for alive, _ in rejected),
+        # Rejected seeds that solved the task with one unit left alive.
+        "seeds_one_unit": sum(a == 1 and acc >= p.target for a, acc in rejected),
+    }
+    return arrays, metrics
 
-    grid = tensor(plane_grid(p.grid))
-    hidden = replay(model, states, lambda m: m.hidden(X_t).numpy())
+
+# --8<-- [end:circles-train]
+
+
+# --8<-- [start:circles-record]
+def circles_record(model, states, X, y, grid_size: int) -> dict[str, np.ndarray]:
+    """What the figures draw, at every snapshot: the hidden layer, loss and accuracy,
+    the output layer's line, and P(inner ring) over a grid of the input plane."""
+    X_t, y_t = tensor(X), tensor(y, torch.int64)
+    grid = tensor(plane_grid(grid_size))
     logits = replay(model, states, lambda m: m(X_t).numpy())
-    with torch.no_grad():  # the first layer's output, as the second layer's weights see it
-        folded = model.layer2(torch.relu(model.layer1(X_t))) - model.layer2.bias
-    arrays = {
+    loss_fn = nn.CrossEntropyLoss()
+    return {
         "X": X,
         "y": y,
-        "hidden": hidden,
+        "hidden": replay(model, states, lambda m: m.hidden(X_t).numpy()),
         "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
         "accuracy": np.array([accuracy(z, y) for z in logits]),
+        "inner_share": np.array([(z.argmax(1) == 1).mean() for z in logits]),
         "out_w": replay(model, states, lambda m: m.output.weight.numpy().copy()),
         "out_b": replay(model, states, lambda m: m.output.bias.numpy().copy()),
         "prob": replay(
-            model, states, lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(p.grid, p.grid)
+            model,
+            states,
+            lambda m: torch.softmax(m(grid), 1)[:, 1].reshape(grid_size, grid_size),
         ).astype(np.float16),
         # The trained first two layers, for the grid-warp figure.
         "W1": model.layer1.weight.detach().numpy(),
@@ -159,23 +179,62 @@ def train_circles(p):
         "W2": model.layer2.weight.detach().numpy(),
         "b2": model.layer2.bias.detach().numpy(),
     }
-    metrics = {
-        "final_accuracy": float(arrays["accuracy"][-1]),
-        "first_epoch_at_target": first_epoch_at(arrays["accuracy"], p.target),
+
+
+def first_epoch_at(curve: np.ndarray, target: float) -> int:
+    """The first snapshot (epoch) at which ``curve`` reaches ``target``; -1 if it
+    never does."""
+    reached = np.flatnonzero(curve >= target)
+    return int(reached[0]) if len(reached) else -1
+
+
+def line_shown(hidden, out_w, out_b) -> np.ndarray:
+    """Per epoch: whether the output layer's line crosses the hidden-layer plot's
+    view."""
+    limits = smooth_limits(hidden)
+    shown = []
+    for (xlim, ylim), w, b in zip(limits, out_w, out_b, strict=True):
+        shown.append(len(line_in_box(w[1] - w[0], b[1] - b[0], xlim, ylim)[0]) == 2)
+    return np.array(shown)
+
+
+def circles_metrics(a: dict, p) -> dict:
+    """The numbers the page quotes, measured on the recorded snapshots."""
+    hidden, y = a["hidden"], a["y"]
+    share = (hidden > 1e-6).mean(axis=1)  # (epochs, units): share of points non-zero
+    alive = (share >= p.alive_share).sum(axis=1)
+    quiet = int(share[0].argmin())  # the unit that starts (nearly) silent
+    other = 1 - quiet
+    drops = np.flatnonzero(share[:, other] < p.alive_share)
+    # The first layer's output, as the second layer's weights see it (before their
+    # bias).
+    folded = np.maximum(a["X"] @ a["W1"].T + a["b1"], 0) @ a["W2"].T
+    in_plane, _ = np.linalg.qr(a["W1"])  # orthonormal basis of the plane W1 maps onto
+    shown = line_shown(hidden, a["out_w"], a["out_b"])
+    not_both = np.flatnonzero(alive < 2)
+    return {
+        "final_accuracy": float(a["accuracy"][-1]),
+        "first_epoch_at_target": first_epoch_at(a["accuracy"], p.target),
         "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
-        "input_linear_probe_accuracy": linear_probe_accuracy(X, y),
-        "folded_linear_probe_accuracy": linear_probe_accuracy(folded.numpy(), y),
-        "final_loss": float(arrays["loss"][-1]),
-        "seed_used": seed,
-        "alive_hidden_units": alive_units(hidden[-1], p.alive_share),
-        "seeds_rejected": len(rejected),
-        "seeds_both_dead": rejected.count(0),
-        "seeds_one_unit": rejected.count(1),
+        "input_linear_probe_accuracy": linear_probe_accuracy(a["X"], y),
+        "folded_linear_probe_accuracy": linear_probe_accuracy(folded, y),
+        "final_loss": float(a["loss"][-1]),
+        "alive_hidden_units": int(alive[-1]),
+        "start_quiet_unit": quiet + 1,
+        "start_quiet_share": float(share[0, quiet]),
+        "start_other_unit": other + 1,
+        "start_inner_share": float(a["inner_share"][0]),
+        "start_accuracy": float(a["accuracy"][0]),
+        "swap_epoch": int(drops[0]) if len(drops) else -1,
+        "swap_share": float(share[drops[0], other]) if len(drops) else -1.0,
+        "both_alive_from": int(not_both[-1]) + 1 if len(not_both) else 0,
+        "line_first_shown": int(np.argmax(shown)) if shown.any() else -1,
+        "shift_length": float(np.linalg.norm(a["b1"])),
+        "shift_in_view": float(np.linalg.norm(in_plane.T @ a["b1"])),
     }
-    return arrays, metrics
 
 
-# --8<-- [end:circles-train]
+# --8<-- [end:circles-record]
 
 # %% [markdown]
 # ## Circles: the hidden layer, frame by frame
@@ -183,14 +242,14 @@ def train_circles(p):
 
 # --8<-- [start:circles-render]
 def hidden_panel(ax, run):
-    """The hidden-layer scatter with the output layer's line, updated by ``show(epoch)``.
-    Hidden coordinates have no units worth reading, so the axes carry no ticks."""
+    """The hidden-layer scatter with the output layer's line, updated by
+    ``show(epoch)``. The view follows the points, so the tick values change from
+    frame to frame."""
     ax.set_xlabel("hidden unit 1 →")
     ax.set_ylabel("hidden unit 2 →")
-    ax.set_xticks([])
-    ax.set_yticks([])
     dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
     (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--")
+    outside = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
     limits = smooth_limits(run.hidden)
 
     def show(epoch: int) -> None:
@@ -199,13 +258,17 @@ def hidden_panel(ax, run):
         ax.set_ylim(y0, y1)
         move_class_dots(dots, run.hidden[epoch], run.y)
         w, b = run.out_w[epoch], run.out_b[epoch]
-        boundary.set_data(*line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1)))
+        line = line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1))
+        boundary.set_data(*line)
+        outside.set_text("" if len(line[0]) else "dashed line: outside the view")
 
-    return show, [*dots, boundary]
+    # The axes' ticks are redrawn with the points, since the view moves.
+    return show, [ax.xaxis, ax.yaxis, *dots, boundary, outside]
 
 
 def status_line(run, epoch: int) -> str:
-    return f"epoch {epoch:>2}   loss {run.loss[epoch]:.3f}   accuracy {run.accuracy[epoch]:.1%}"
+    loss, acc = run.loss[epoch], run.accuracy[epoch]
+    return f"epoch {epoch:>2}   loss {loss:.3f}   accuracy {acc:.1%}"
 
 
 def render_hidden(run, style):
@@ -223,7 +286,8 @@ def render_hidden(run, style):
         return f"epoch {epoch}"
 
     frames = range(len(run.loss))
-    return {"hidden": animate(fig, update, frames, style.fps, animated=[*artists, status])}
+    moving = [*artists, status]
+    return {"hidden": animate(fig, update, frames, style.fps, animated=moving)}
 
 
 # --8<-- [end:circles-render]
@@ -237,8 +301,8 @@ PROBABILITY_LEVELS = BoundaryNorm(np.linspace(0, 1, 11), PROBABILITY_MAP.N)
 
 
 def probability_panel(ax, prob, X, y, extent: float = 1.5):
-    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns an
-    updater ``show(frame)`` and the artists it changes."""
+    """P(inner ring) as filled bands over the input plane, with its 0.5 line; returns
+    an updater ``show(frame)`` and the artists it changes."""
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")
@@ -259,14 +323,16 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
 
     def show(frame: int) -> None:
         image.set_data(bands[frame])
-        line.set_segments(contour_generator(axis, axis, prob[frame].astype(np.float32)).lines(0.5))
+        contours = contour_generator(axis, axis, prob[frame].astype(np.float32))
+        line.set_segments(contours.lines(0.5))
 
     return show, [image, *dots, line]
 
 
 def probability_colorbar(fig, rect) -> None:
     """The key to the bands: one colour per tenth of P(inner ring)."""
-    bar = fig.colorbar(ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP), cax=fig.add_axes(rect))
+    key = ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP)
+    bar = fig.colorbar(key, cax=fig.add_axes(rect))
     bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
     bar.set_label("P(inner ring)")
     bar.outline.set_visible(False)
@@ -274,16 +340,16 @@ def probability_colorbar(fig, rect) -> None:
 
 def render_two_views(run, style):
     """Input plane (left) and hidden layer (right), frame for frame."""
-    fig = new_figure(9.2, 4.8)
-    left = fig.add_axes((0.07, 0.11, 0.36, 0.70))
-    right = fig.add_axes((0.62, 0.11, 0.35, 0.70))
+    fig = new_figure(6.9, 4.3)
+    left = fig.add_axes((0.12, 0.11, 0.33, 0.66))
+    right = fig.add_axes((0.645, 0.11, 0.335, 0.66))
     left.set_title("Input plane: P(inner ring)", loc="left")
     right.set_title("Second hidden layer", loc="left")
-    status = fig.text(0.07, 0.93, "", fontsize=12)
+    status = fig.text(0.02, 0.93, "", fontsize=12)
     show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
-    probability_colorbar(fig, (0.445, 0.11, 0.012, 0.70))
+    probability_colorbar(fig, (0.455, 0.11, 0.012, 0.66))
     show_hidden, hidden_artists = hidden_panel(right, run)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 1), ncols=2)
 
     def update(epoch: int) -> str:
         show_input(epoch)
@@ -294,7 +360,8 @@ def render_two_views(run, style):
     artists = [*input_artists, *hidden_artists, status]
     # Every epoch while the picture changes fast, then every other one (page weight).
     epochs = len(run.loss) - 1
-    shown = sorted({*range(min(style.dense_until, epochs) + 1), *range(0, epochs + 1, 2), epochs})
+    dense = range(min(style.dense_until, epochs) + 1)
+    shown = sorted({*dense, *range(0, epochs + 1, 2), epochs})
     return {"two_views": animate(fig, update, shown, style.fps, animated=artists)}
 
 

@@ -15,9 +15,11 @@ from matplotlib.collections import LineCollection
 from figures_src.chapters.circles import CIRCLE_NAMES
 from figures_src.engine import animate, job
 from figures_src.plotting import (
+    INK,
     MUTED,
     class_dots,
     class_legend,
+    line_in_box,
     move_class_dots,
     new_figure,
     smooth_limits,
@@ -29,16 +31,16 @@ from figures_src.plotting import (
 
 # --8<-- [start:grid-warp]
 def flat_view(run) -> np.ndarray:
-    """Two orthonormal directions (2 x 16) spanning the plane that W₁ maps the input onto:
-    seen along them, layer 1's linear map shows its true stretch and shear."""
+    """Two orthonormal directions (2 x 16) spanning the plane that W₁ maps the input
+    onto: seen along them, layer 1's linear map shows its true stretch and shear."""
     directions, _, _ = np.linalg.svd(run.W1, full_matrices=False)
     return directions[:, :2].T
 
 
 def layer2_view(run, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """W₂ split as R·Q. Q (2 x 16) has orthonormal rows spanning the two directions layer 2
-    reads, turned within their plane to be as close to ``start`` as possible; R (2 x 2) is
-    the linear map layer 2 then applies within that view."""
+    """W₂ split as R·Q. Q (2 x 16) has orthonormal rows spanning the two directions
+    layer 2 reads, turned within their plane to be as close to ``start`` as possible;
+    R (2 x 2) is the linear map layer 2 then applies within that view."""
     q, r = np.linalg.qr(run.W2.T)  # W₂ᵀ = q·r, so W₂ = rᵀ·qᵀ
     u, _, vt = np.linalg.svd(start @ q)
     turn = u @ vt  # the rotation (or reflection) of q's plane closest to start
@@ -46,8 +48,9 @@ def layer2_view(run, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def camera_turn(points: np.ndarray, start: np.ndarray, end: np.ndarray):
-    """A path from seeing ``points`` (n x 16) along ``start`` to seeing them along ``end``,
-    through views whose two directions stay orthonormal: the points themselves never move."""
+    """A path from seeing ``points`` (n x 16) along ``start`` to seeing them along
+    ``end``, through views whose two directions stay orthonormal: the points
+    themselves never move."""
 
     def seen(t: float) -> np.ndarray:
         u, _, vt = np.linalg.svd((1 - t) * start + t * end, full_matrices=False)
@@ -61,66 +64,101 @@ def glide(start: np.ndarray, end: np.ndarray):
     return lambda t: (1 - t) * start + t * end
 
 
+def best_line(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """The linear probe's line ``normal · p + offset = 0``: the logistic regression
+    whose accuracy the page quotes, fitted the same way."""
+    from sklearn.linear_model import LogisticRegression
+
+    probe = LogisticRegression(max_iter=2000).fit(features, y)
+    return probe.coef_[0], float(probe.intercept_[0])
+
+
 def warp_steps(run, points: np.ndarray) -> list[tuple]:
-    """The trained network's steps as (title, note, axis names, path); ``path(t)`` is the
-    points' 2-D picture a fraction ``t`` of the way through the step."""
+    """The trained network's steps as (title, note, axis names, path, line);
+    ``path(t)`` is the points' 2-D picture a fraction ``t`` of the way through the
+    step, and ``line`` a straight line (normal, offset) drawn once the step is done,
+    or None."""
     flat = flat_view(run)
     view, inside = layer2_view(run, flat)
     moved = points @ run.W1.T
     shifted = moved + run.b1
     folded = np.maximum(shifted, 0) @ view.T
     read = folded @ inside.T  # = W₂·ReLU(W₁x + b₁)
+    # The probe is fitted on W₂·ReLU(W₁x + b₁) for every data point; in this
+    # view's coordinates v, that is inside·v, so its normal becomes insideᵀ·normal.
+    layer1_out = np.maximum(run.X @ run.W1.T + run.b1, 0)
+    normal, offset = best_line(layer1_out @ run.W2.T, run.y)
+    probe_line = (inside.T @ normal, offset)
     in_plane = ("layer 1's plane, direction 1", "direction 2")
     layer2 = ("layer 2's view, direction 1", "direction 2")
     inputs = ("hidden unit 1, before its ReLU", "hidden unit 2, before its ReLU")
     units = ("hidden unit 1", "hidden unit 2")
-    separated = f"a straight line now separates {run.metrics['folded_linear_probe_accuracy']:.1%}"
+    probe = run.metrics["folded_linear_probe_accuracy"]
     return [
         (
             "layer 1 · linear map W₁x",
-            "the plane goes into 16-D; we look at it face on",
+            "the plane goes into 16 dimensions; we look at it face on",
             in_plane,
             glide(points, moved @ flat.T),
+            None,
         ),
         (
             "layer 1 · shift + b₁",
-            "still flat: grid lines straight and parallel",
+            "most of b₁ points out of this plane: little moves here",
             in_plane,
             glide(moved @ flat.T, shifted @ flat.T),
+            None,
         ),
         (
             "camera turn",
             "nothing moves: we turn to the two directions layer 2 reads",
             layer2,
             camera_turn(shifted, flat, view),
+            None,
         ),
-        ("layer 1 · bend: ReLU on 16 units", separated, layer2, glide(shifted @ view.T, folded)),
-        ("layer 2 · linear map", "a 2 x 2 map within this view", inputs, glide(folded, read)),
-        ("layer 2 · shift + b₂", "", inputs, glide(read, read + run.b2)),
+        (
+            "layer 1 · bend: ReLU on 16 units",
+            f"dashed: a straight line that now separates {probe:.1%}",
+            layer2,
+            glide(shifted @ view.T, folded),
+            probe_line,
+        ),
+        (
+            "layer 2 · linear map",
+            "a 2 x 2 map within this view",
+            inputs,
+            glide(folded, read),
+            None,
+        ),
+        ("layer 2 · shift + b₂", "", inputs, glide(read, read + run.b2), None),
         (
             "layer 2 · bend: ReLU",
             "negatives pressed onto the axes: the hidden layer",
             units,
             glide(read + run.b2, np.maximum(read + run.b2, 0)),
+            None,
         ),
     ]
 
 
 def warp_frames(steps, points: np.ndarray, per_step: int, hold: int) -> list[tuple]:
-    """(title, note, axis names, picture) per frame: the input plane, then each step gliding
-    in ``per_step`` eased frames and holding for ``hold``."""
+    """(title, note, axis names, picture, line) per frame: the input plane, then each
+    step gliding in ``per_step`` eased frames and holding for ``hold`` (with its
+    line, if any)."""
     start = (f"0/{len(steps)} · the input plane", "a grid and a sample of the data")
-    frames = [(*start, ("x₁", "x₂"), points)] * hold
-    for k, (title, note, axes, path) in enumerate(steps, 1):
+    frames = [(*start, ("x₁", "x₂"), points, None)] * hold
+    for k, (title, note, axes, path, line) in enumerate(steps, 1):
+        name = f"{k}/{len(steps)} · {title}"
         for i in range(1, per_step + 1):
             t = i / per_step
-            frames.append((f"{k}/{len(steps)} · {title}", note, axes, path(t * t * (3 - 2 * t))))
-        frames += [frames[-1]] * hold
+            frames.append((name, note, axes, path(t * t * (3 - 2 * t)), None))
+        frames += [(name, note, axes, path(1.0), line)] * hold
     return frames
 
 
 def render_grid_warp(run, style):
-    """A grid of the plane and the data, moved through the network one operation at a time."""
+    """A grid of the plane and the data, moved through the network one operation at a
+    time."""
     lines_per_axis, samples = 13, 50
     ticks = np.linspace(-1.5, 1.5, lines_per_axis, dtype=np.float32)
     along = np.linspace(-1.5, 1.5, samples, dtype=np.float32)
@@ -134,7 +172,6 @@ def render_grid_warp(run, style):
 
     fig = new_figure(5.6, 5.8)
     ax = fig.add_axes((0.15, 0.17, 0.81, 0.66))
-    ax.tick_params(labelsize=10)
     title = fig.text(0.03, 0.945, "", fontsize=13)
     note = fig.text(0.03, 0.895, "", fontsize=11, color=MUTED)
     ax.axhline(0, color=MUTED, lw=0.8, zorder=0)
@@ -142,13 +179,15 @@ def render_grid_warp(run, style):
     mesh = LineCollection([], colors=MUTED, linewidths=0.6, alpha=0.6)
     ax.add_collection(mesh)
     dots = class_dots(ax, data, labels, size=3.4, zorder=3)
-    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0.0), ncols=2)
+    (cut,) = ax.plot([], [], color=INK, lw=1.4, ls="--", zorder=4)
+    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
     aspect = ax.bbox.width / ax.bbox.height
-    limits = smooth_limits([f[3] for f in frames], pad=0.04, smoothing=0.12, aspect=aspect)
+    pictures = [f[3] for f in frames]
+    limits = smooth_limits(pictures, pad=0.04, smoothing=0.12, aspect=aspect)
     n_grid = len(grid_points)
 
     def update(frame: int) -> str:
-        name, comment, (x_name, y_name), picture = frames[frame]
+        name, comment, (x_name, y_name), picture, line = frames[frame]
         (x0, x1), (y0, y1) = limits[frame]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -156,6 +195,7 @@ def render_grid_warp(run, style):
         ax.set_ylabel(y_name)
         mesh.set_segments(np.split(picture[:n_grid], len(grid_lines)))
         move_class_dots(dots, picture[n_grid:], labels)
+        cut.set_data(*(line_in_box(*line, (x0, x1), (y0, y1)) if line else ([], [])))
         title.set_text(name)
         note.set_text(comment)
         return name
@@ -170,4 +210,4 @@ def render_grid_warp(run, style):
 # ## The job
 
 job("circles.grid_warp", train="circles.hidden", render=render_grid_warp,
-    style=dict(fps=8, steps=6, hold=6))  # fmt: skip
+    style=dict(fps=8, steps=6, hold=5))  # fmt: skip

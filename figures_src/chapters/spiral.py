@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from matplotlib.colors import to_rgb
 from torch import nn
 
 from figures_src import datasets
@@ -34,9 +35,10 @@ from figures_src.plotting import (
 SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
 
 
-def silent_units(hidden: np.ndarray) -> np.ndarray:
-    """(snapshots, units): True where a unit outputs zero on every point."""
-    return (hidden <= 1e-6).all(axis=1)
+def silent_units(hidden: np.ndarray, min_share: float) -> np.ndarray:
+    """(snapshots, units): True where a unit is non-zero on fewer than ``min_share``
+    of the points: the seed search's rule for a unit that is not alive."""
+    return (hidden > 1e-6).mean(axis=1) < min_share
 
 
 def units_revived(silent: np.ndarray) -> int:
@@ -44,13 +46,14 @@ def units_revived(silent: np.ndarray) -> int:
     revived = 0
     for unit in silent.T:
         silent_at, active_at = np.flatnonzero(unit), np.flatnonzero(~unit)
-        revived += bool(len(silent_at) and len(active_at) and silent_at[0] < active_at[-1])
+        came_back = len(silent_at) and len(active_at) and silent_at[0] < active_at[-1]
+        revived += bool(came_back)
     return revived
 
 
 def longest_silence(silent: np.ndarray) -> tuple[int, int, int]:
-    """(unit, first snapshot, last snapshot) of the longest silence a unit came back from;
-    (-1, -1, -1) if no unit came back."""
+    """(unit, first snapshot, last snapshot) of the longest silence a unit came back
+    from; (-1, -1, -1) if no unit came back."""
     best = (0, -1, -1, -1)
     for unit, column in enumerate(silent.T):
         start = None
@@ -69,8 +72,8 @@ def arm_means(hidden: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def train_spiral(p):
-    """The spiral network, from the first seed whose 3-unit layer stays alive; snapshots
-    every ``p.every`` epochs."""
+    """The spiral network, from the first seed whose 3-unit layer stays alive;
+    snapshots every ``p.every`` epochs."""
     X, y = datasets.spiral(p.points_per_class, seed=p.data_seed)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     loss_fn = nn.CrossEntropyLoss()
@@ -89,13 +92,20 @@ def train_spiral(p):
         "loss": np.array([loss_fn(torch.from_numpy(z), y_t).item() for z in logits]),
         "accuracy": np.array([accuracy(z, y) for z in logits]),
         "prob": replay(
-            model, states, lambda m: torch.softmax(m(grid), 1).reshape(p.grid, p.grid, 3)
+            model,
+            states,
+            lambda m: torch.softmax(m(grid), 1).reshape(p.grid, p.grid, 3),
         ).astype(np.float16),
     }
-    silent = silent_units(hidden)
+    silent = silent_units(hidden, p.alive_share)
     unit, silent_from, silent_to = longest_silence(silent)
+    # That unit's non-zero share at each saved epoch.
+    share = (hidden[:, :, unit] > 1e-6).mean(axis=1)
+    quiet = share[silent_from : silent_to + 1] if unit >= 0 else np.zeros(0)
+    exact = np.flatnonzero(quiet == 0)
     means = arm_means(hidden[-1], y)
-    large = means >= means.max() / 4  # "large": at least a quarter of the table's largest
+    # "Large": at least a quarter of the table's largest.
+    large = means >= means.max() / 4
     metrics = {
         "final_accuracy": float(arrays["accuracy"][-1]),
         "hidden_linear_probe_accuracy": linear_probe_accuracy(hidden[-1], y),
@@ -106,7 +116,13 @@ def train_spiral(p):
         "longest_silent_unit": unit + 1,
         "longest_silent_from_epoch": int(epochs[silent_from]) if unit >= 0 else -1,
         "longest_silent_to_epoch": int(epochs[silent_to]) if unit >= 0 else -1,
-        "longest_silent_final_share": float((hidden[-1][:, unit] > 1e-6).mean()),
+        "longest_silent_peak_share": float(quiet.max()) if unit >= 0 else -1.0,
+        "longest_silent_exact_to_epoch": (
+            int(epochs[silent_from + exact[-1]]) if len(exact) else -1
+        ),
+        "longest_silent_back_epoch": int(epochs[silent_to + 1]) if unit >= 0 else -1,
+        "longest_silent_back_share": float(share[silent_to + 1]) if unit >= 0 else -1.0,
+        "longest_silent_final_share": float(share[-1]),
         "quiet_arm": int(means.max(axis=1).argmin()) + 1,
         "quiet_arm_peak_share": float(means.max(axis=1).min() / means.max()),
         "arms_large_on_one_unit": int((large.sum(axis=1) == 1).sum()),
@@ -123,33 +139,36 @@ def train_spiral(p):
 
 # --8<-- [start:spiral-render]
 def region_colors(prob: np.ndarray) -> np.ndarray:
-    """Each grid point tinted with its predicted class's colour, stronger where surer."""
-    palette = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in CLASS_COLORS])
+    """Each grid point tinted with its predicted class's colour, stronger where
+    surer."""
+    palette = np.array([to_rgb(c) for c in CLASS_COLORS])
     winner = prob.argmax(-1)
     certainty = (prob.max(-1) - 1 / 3) * 1.5  # 0 when undecided, 1 when certain
-    strength = (0.08 + 0.32 * certainty)[..., None]  # pale: the points on top keep their colour
+    # Pale, so that the points on top keep their colour.
+    strength = (0.08 + 0.32 * certainty)[..., None]
     return (1 - strength) + strength * palette[winner]
 
 
 def render_spiral(run, style):
-    """Input-plane regions, and the 3-D hidden layer as its three pairwise projections."""
-    fig = new_figure(7.2, 6.4)
-    boxes = [(x, y, 0.40, 0.36) for y in (0.50, 0.05) for x in (0.06, 0.56)]
+    """Input-plane regions, and the 3-D hidden layer as its three pairwise
+    projections."""
+    fig = new_figure(6.9, 6.6)
+    boxes = [(x, y, 0.36, 0.33) for y in (0.52, 0.08) for x in (0.11, 0.61)]
     regions, *projections = [fig.add_axes(box) for box in boxes]
-    status = fig.text(0.06, 0.95, "", fontsize=12)
+    status = fig.text(0.02, 0.955, "", fontsize=12)
     regions.set_title("Input plane: predicted arm", fontsize=11, loc="left")
     first = region_colors(run.prob[0].astype(np.float32))
     box = (-1.1, 1.1, -1.1, 1.1)
     image = regions.imshow(first, origin="lower", extent=box, interpolation="nearest")
     data = class_dots(regions, run.X, run.y, size=1.8)
-    regions.set_xticks([])
-    regions.set_yticks([])
+    regions.set_xlabel("x₁")
+    regions.set_ylabel("x₂")
     pairs = [(0, 1), (0, 2), (1, 2)]
     dots, limits = [], []
     for ax, (i, j) in zip(projections, pairs, strict=True):
         ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_xlabel(f"unit {i + 1} →")
+        ax.set_ylabel(f"unit {j + 1} →")
         dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
     class_legend(
@@ -164,20 +183,22 @@ def render_spiral(run, style):
 
     def update(frame: int) -> str:
         image.set_data(region_colors(run.prob[frame].astype(np.float32)))
-        for ax, dot, limit, (i, j) in zip(projections, dots, limits, pairs, strict=True):
+        panels = zip(projections, dots, limits, pairs, strict=True)
+        for ax, dot, limit, (i, j) in panels:
             (x0, x1), (y0, y1) = limit[frame]
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             move_class_dots(dot, run.hidden[frame][:, [i, j]], run.y)
         epoch = int(run.epochs[frame])
-        status.set_text(
-            f"epoch {epoch:>3}   loss {run.loss[frame]:.3f}   accuracy {run.accuracy[frame]:.1%}"
-        )
+        loss, acc = run.loss[frame], run.accuracy[frame]
+        status.set_text(f"epoch {epoch:>3}   loss {loss:.3f}   accuracy {acc:.1%}")
         return f"epoch {epoch}"
 
     frames = range(len(run.epochs))
     # The data after the image, or the image would hide them.
-    moving = [image, *data, *[line for panel in dots for line in panel], status]
+    # The view of each projection follows its points: its ticks are redrawn every frame.
+    axes = [axis for ax in projections for axis in (ax.xaxis, ax.yaxis)]
+    moving = [image, *data, *[line for panel in dots for line in panel], *axes, status]
     return {"spiral": animate(fig, update, frames, style.fps, animated=moving)}
 
 

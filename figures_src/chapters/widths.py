@@ -27,7 +27,8 @@ from figures_src.nn import accuracy, tensor, train_epochs
 from figures_src.plotting import class_legend, new_figure
 
 # %% [markdown]
-# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers have
+# ## Width matters: 2-unit tanh layers are one-to-one maps of the plane; 3-unit layers
+# have
 # a third dimension to lift the inner ring through
 
 
@@ -42,7 +43,8 @@ def tanh_net(width: int, depth: int) -> nn.Sequential:
 
 
 def train_widths(p):
-    """Every seed at width 2 and width 3; the best seed of each is replayed for the figure."""
+    """Every seed at width 2 and width 3; the best seed of each is replayed for the
+    figure."""
     X, y = datasets.circles(p.n_samples, p.noise)
     X_t, y_t = tensor(X), tensor(y, torch.int64)
     grid = tensor(plane_grid(p.grid))
@@ -78,32 +80,36 @@ def train_widths(p):
 # --8<-- [start:width-render]
 def render_widths(run, style):
     """The best narrow and the best wide network's decision regions, side by side."""
-    fig = new_figure(9.2, 5.2)
-    panels = [fig.add_axes((0.07, 0.10, 0.36, 0.63)), fig.add_axes((0.54, 0.10, 0.36, 0.63))]
-    shows, artists, titles = [], [], []
+    fig = new_figure(6.9, 5.0)
+    panels = [fig.add_axes((x, 0.08, 0.33, 0.55)) for x in (0.1, 0.55)]
+    shows, artists, now = [], [], []
+    seeds = run.params.seeds
     for ax, label, width in zip(panels, ("narrow", "wide"), (2, 3), strict=True):
-        show, moving = probability_panel(ax, getattr(run, f"{label}_prob"), run.X, run.y)
-        mean = run.metrics[f"{label}_accuracy"]
-        ax.set_title(f"{width} units per layer · mean of seeds {mean:.1%}", loc="left")
-        titles.append(fig.text(ax.get_position().x0, 0.80, "", fontsize=12))
+        prob = getattr(run, f"{label}_prob")
+        show, moving = probability_panel(ax, prob, run.X, run.y)
+        left = ax.get_position().x0 - 0.06
+        final_mean = run.metrics[f"{label}_accuracy"]
+        fig.text(left, 0.76, f"{width} units per layer", fontsize=12)
+        fig.text(left, 0.715, f"final mean of {seeds} seeds: {final_mean:.1%}")
+        now.append(fig.text(left, 0.67, ""))
         shows.append(show)
         artists += moving
-    probability_colorbar(fig, (0.925, 0.10, 0.012, 0.63))
-    heading = f"{run.params.depth} tanh layers; the best of {run.params.seeds} seeds at each width"
-    fig.text(0.07, 0.93, heading, fontsize=12)
-    clock = fig.text(0.07, 0.87, "", fontsize=12)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.99), ncols=2)
+    probability_colorbar(fig, (0.895, 0.08, 0.012, 0.55))
+    heading = f"{run.params.depth} tanh layers; the best of {seeds} seeds at each width"
+    fig.text(0.04, 0.94, heading, fontsize=12)
+    clock = fig.text(0.04, 0.885, "", fontsize=12)
+    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 0.9), ncols=2)
 
     def update(frame: int) -> str:
-        for show, title, label in zip(shows, titles, ("narrow", "wide"), strict=True):
+        for show, text, label in zip(shows, now, ("narrow", "wide"), strict=True):
             show(frame)
             curve = getattr(run, f"{label}_accuracy")
-            title.set_text(f"best seed: accuracy {curve[frame]:.1%}")
+            text.set_text(f"best seed, this epoch: {curve[frame]:.1%}")
         clock.set_text(f"epoch {int(run.epochs[frame]):>3}")
         return f"epoch {int(run.epochs[frame])}"
 
     frames = range(len(run.epochs))
-    moving = [*artists, *titles, clock]
+    moving = [*artists, *now, clock]
     return {"widths": animate(fig, update, frames, style.fps, animated=moving)}
 
 
