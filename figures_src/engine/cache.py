@@ -55,10 +55,6 @@ class Entry:
     meta: dict[str, Any]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _cache_error(root: Path, error: OSError) -> CacheError:
     reason = os.strerror(error.errno) if error.errno else str(error)
     full, readonly = (errno.ENOSPC, errno.EDQUOT), (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -88,7 +84,7 @@ class Cache:
             if manifest["key"] != key:
                 raise CorruptEntry(f"{path}: manifest belongs to another key")
             for name, expected in manifest["files"].items():
-                if _sha256(files[name]) != expected:
+                if hashlib.sha256(files[name].read_bytes()).hexdigest() != expected:
                     raise CorruptEntry(f"{path / name}: checksum mismatch")
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise CorruptEntry(f"{path}: unreadable manifest or file ({error})") from None
@@ -136,22 +132,21 @@ class Cache:
         try:
             tmp.mkdir(parents=True, exist_ok=True)
             if self.root not in _held:  # held until this process ends
-                _held[self.root] = self._owner_lock(OWNER)
+                _held[self.root] = self._lock_file(f"tmp-{OWNER}")
                 _held[self.root].acquire()
             return Path(tempfile.mkdtemp(prefix=f"{OWNER}-{prefix}", dir=tmp))
         except OSError as error:
             raise _cache_error(self.root, error) from None
 
-    def _owner_lock(self, owner: str) -> FileLock:
+    def _lock_file(self, name: str) -> FileLock:
         (self.root / "locks").mkdir(parents=True, exist_ok=True)
-        return FileLock(self.root / "locks" / f"tmp-{owner}.lock")
+        return FileLock(self.root / "locks" / f"{name}.lock")
 
     @contextlib.contextmanager
     def lock(self, job: str) -> Iterator[None]:
         """Hold an exclusive lock on ``job`` so two builds do not compute it at once."""
         try:
-            (self.root / "locks").mkdir(parents=True, exist_ok=True)
-            with FileLock(self.root / "locks" / f"{job}.lock"):
+            with self._lock_file(job):
                 yield
         except OSError as error:
             raise _cache_error(self.root, error) from None
@@ -161,7 +156,7 @@ class Cache:
         tmp = self.root / "tmp"
         for child in sorted(tmp.iterdir()) if tmp.is_dir() else []:
             try:
-                with self._owner_lock(child.name.split("-", 1)[0]).acquire(timeout=0):
+                with self._lock_file(f"tmp-{child.name.split('-', 1)[0]}").acquire(timeout=0):
                     shutil.rmtree(child, ignore_errors=True)
             except Timeout:
                 continue  # its owner is alive
@@ -173,11 +168,8 @@ class Cache:
         try:
             used = json.loads((self.root / "stamps" / f"{stamp}.json").read_text())["jobs"]
             for name, rkey, trained_by, tkey in used:
-                render, train = (
-                    self.read(name, "render", rkey),
-                    self.read(trained_by, "train", tkey),
-                )
-                if render is None or train is None:
+                render = self.read(name, "render", rkey)
+                if render is None or self.read(trained_by, "train", tkey) is None:
                     return None
                 found.append((name, render))
         except (CorruptEntry, ValueError, OSError, KeyError, TypeError):
