@@ -121,14 +121,8 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     for i, frame in enumerate(indexed):
         sheet.paste(frame, ((i % columns) * width, (i // columns) * height))
 
-    meta = {
-        "width": width,
-        "height": height,
-        "columns": columns,
-        "frames": len(frames),
-        "durations_ms": durations,
-        "labels": labels,
-    }
+    meta = {"width": width, "height": height, "columns": columns, "frames": len(frames)}
+    meta.update(durations_ms=durations, labels=labels)
     return {
         f"{name}.gif": gif.getvalue(),
         f"{name}.frames.png": png_bytes(sheet),
@@ -137,19 +131,11 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     }
 
 
-def png_bytes(image: Image.Image | np.ndarray) -> bytes:
+def png_bytes(image: Image.Image) -> bytes:
     """A PNG with no time stamps or software tags, so equal pixels give equal bytes."""
-    if isinstance(image, np.ndarray):
-        image = Image.fromarray(image)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
-
-
-def encode_figure(name: str, fig: Any) -> dict[str, bytes]:
-    """A still matplotlib figure as ``NAME.png``, drawn at the figure's own dpi."""
-    pixels = canvas_rgb(fig)
-    return {f"{name}.png": png_bytes(pixels)}
 
 
 def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -162,16 +148,11 @@ def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str,
     for name, output in outputs.items():
         if isinstance(output, Animation):
             files.update(encode_animation(name, output))
-            facts[name] = {
-                "kind": "animation",
-                "frames": len(output.frames),
-                "frame_ms_median": round(statistics.median(output.frame_ms), 2)
-                if output.frame_ms
-                else None,
-                "min_text_px": output.min_text_px,
-            }
-        elif hasattr(output, "canvas"):
-            files.update(encode_figure(name, output))
+            median = round(statistics.median(output.frame_ms), 2) if output.frame_ms else None
+            facts[name] = {"kind": "animation", "frames": len(output.frames)}
+            facts[name].update(frame_ms_median=median, min_text_px=output.min_text_px)
+        elif hasattr(output, "canvas"):  # a still matplotlib figure, drawn at its own dpi
+            files[f"{name}.png"] = png_bytes(Image.fromarray(canvas_rgb(output)))
             facts[name] = {"kind": "figure", "min_text_px": smallest_text_px(output)}
         elif isinstance(output, bytes):
             if "." not in name:
