@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from figures_src.engine.cache import Entry
+from figures_src.engine.cache import CacheError, Entry
+from figures_src.engine.jobs import ConfigError
 
 log = logging.getLogger("mkdocs.plugins.figures")
 REPORT = "report.json"
@@ -21,6 +22,11 @@ REPORT = "report.json"
 
 class BuildError(RuntimeError):
     """One or more jobs failed; the message names them."""
+
+
+# The errors a maintainer can cause and fix: each is shown as its one-line message. (Errors
+# inside a job, such as missing data, arrive as that job's line of a BuildError.)
+USER_ERRORS = (BuildError, CacheError, ConfigError)
 
 
 @dataclass
