@@ -48,9 +48,8 @@ class CorruptEntry(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """A verified cache entry: its directory, files by name, and manifest metadata."""
+    """A verified cache entry: its files by name, and its manifest's metadata."""
 
-    path: Path
     files: dict[str, Path]
     meta: dict[str, Any]
 
@@ -88,7 +87,7 @@ class Cache:
                     raise CorruptEntry(f"{path / name}: checksum mismatch")
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise CorruptEntry(f"{path}: unreadable manifest or file ({error})") from None
-        return Entry(path=path, files=files, meta=manifest.get("meta", {}))
+        return Entry(files=files, meta=manifest.get("meta", {}))
 
     def discard(self, job: str, step: str, key: str) -> None:
         """Remove a (corrupt) entry, moving it aside first so no reader sees it half gone."""
@@ -155,11 +154,9 @@ class Cache:
         """Delete temporary directories whose owner is gone (its lock is free)."""
         tmp = self.root / "tmp"
         for child in sorted(tmp.iterdir()) if tmp.is_dir() else []:
-            try:
-                with self._lock_file(f"tmp-{child.name.split('-', 1)[0]}").acquire(timeout=0):
-                    shutil.rmtree(child, ignore_errors=True)
-            except Timeout:
-                continue  # its owner is alive
+            owner = self._lock_file(f"tmp-{child.name.split('-', 1)[0]}")
+            with contextlib.suppress(Timeout), owner.acquire(timeout=0):  # Timeout: it is alive
+                shutil.rmtree(child, ignore_errors=True)
 
     def read_stamp(self, stamp: str) -> list[tuple[str, Entry]] | None:
         """Each job's render entry, as a complete build recorded them under ``stamp``, if
@@ -208,8 +205,8 @@ class Cache:
         """Delete the whole cache."""
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def write_json(self, name: str, value: Any) -> Path:
-        """Atomically write a JSON document at the cache root; returns its path."""
+    def write_json(self, name: str, value: Any) -> None:
+        """Atomically write a JSON document at the cache root."""
         path = self.root / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,4 +216,3 @@ class Cache:
             os.replace(tmp, path)
         except OSError as error:
             raise _cache_error(self.root, error) from None
-        return path

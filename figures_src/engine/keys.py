@@ -58,10 +58,7 @@ def _module_path(dotted: str) -> Path | None:
     if not dotted.startswith(LOCAL_PACKAGE):
         return None
     base = PACKAGE_ROOT.joinpath(*dotted.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
 
 
 def _import_target(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tuple | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -105,8 +106,6 @@ def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Ent
 def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]]:
     """Train the task's model (unless cached), then render its jobs; never raises.
     Returns each job's result, and warnings for the parent to log."""
-    import sys
-
     cache, notes, results, start = Cache(settings.cache_dir), [], [], time.perf_counter()
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
@@ -183,7 +182,7 @@ def build(
         results = [result_from(n, "cached", 0.0, e, settings.root, {}) for n, e in found]
         for result in results:
             progress(result)
-        report.write_report(cache, results, settings.quick, keys.library_versions())
+        report.write_report(cache, results, settings.quick)
         return results
 
     registry = all_jobs() if registry is None else registry
@@ -209,7 +208,7 @@ def build(
                     progress(result)
 
     ordered = [results[job.name] for job in chosen]
-    report.write_report(cache, ordered, settings.quick, keys.library_versions())
+    report.write_report(cache, ordered, settings.quick)
     failed = [r for r in ordered if r.status == "failed"]
     if failed:
         raise _failure(failed)
