@@ -19,11 +19,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from figures_src.engine.config import ROOT
+
 # Bump when the layout of cache entries changes.
 CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # What the render step's output depends on beyond its own source: how frames are drawn
 # (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
 RENDER_FILES = ("drawing.py", "engine/media.py")
@@ -57,7 +58,7 @@ def _module_path(dotted: str) -> Path | None:
     """The source file of a local module, found on disk (nothing is imported)."""
     if not dotted.startswith(LOCAL_PACKAGE):
         return None
-    base = PACKAGE_ROOT.joinpath(*dotted.split("."))
+    base = ROOT.joinpath(*dotted.split("."))
     return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
 
 
@@ -172,7 +173,7 @@ def file_digest(files: dict[str, Path]) -> str:
 
 def package_files(*names: str) -> dict[str, Path]:
     """Files of figures_src by their path inside it (all ``*.py`` when no name is given)."""
-    package = PACKAGE_ROOT / LOCAL_PACKAGE
+    package = ROOT / LOCAL_PACKAGE
     paths = [package / n for n in names] or sorted(package.rglob("*.py"))
     return {p.relative_to(package).as_posix(): p for p in paths}
 
