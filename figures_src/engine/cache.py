@@ -114,14 +114,13 @@ class Cache:
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, final)
-            except OSError as error:
-                # Another build stored the same entry first; keep theirs.
+            except OSError as error:  # another build stored the same entry first: keep theirs
                 if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
-                shutil.rmtree(staging, ignore_errors=True)
         except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
             raise _cache_error(self.root, error) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
         entry = self.read(job, step, key)
         assert entry is not None
         return entry

@@ -10,6 +10,7 @@ are named by their path inside the package, so clones at different paths share a
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib.metadata
 import inspect
@@ -38,14 +39,11 @@ def digest(value: Any) -> str:
 
 def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """The installed version of each named distribution ("absent" if it is not installed)."""
-
-    def version(name: str) -> str:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            return "absent"
-
-    return {name: version(name) for name in names}
+    versions = dict.fromkeys(names, "absent")
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return versions
 
 
 @cache

@@ -16,6 +16,7 @@ import json
 import math
 import statistics
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -28,18 +29,6 @@ MAX_GIF_BYTES = 1_500_000
 
 class MediaError(ValueError):
     """An output cannot be encoded within its limits."""
-
-
-def _merge_repeats(frames: Sequence[np.ndarray], labels: Sequence[str], durations: list[int]):
-    kept, kept_labels, kept_durations = [], [], []
-    for frame, label, duration in zip(frames, labels, durations, strict=True):
-        if kept and np.array_equal(frame, kept[-1]):
-            kept_durations[-1] += duration
-            continue
-        kept.append(frame)
-        kept_labels.append(label)
-        kept_durations.append(duration)
-    return kept, kept_labels, kept_durations
 
 
 def shared_palette(frames: Sequence[np.ndarray], colors: int = 256) -> np.ndarray:
@@ -88,10 +77,13 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     """The GIF, sprite sheet, poster and metadata files of one animation."""
     if not animation.frames:
         raise MediaError(f"{name}: the animation has no frames")
-    step_ms = round(1000 / animation.fps)
-    durations = [step_ms] * len(animation.frames)
+    frames, labels = animation.frames, animation.labels
+    durations = [round(1000 / animation.fps)] * len(frames)
     durations[-1] += round(animation.hold_last_seconds * 1000)
-    frames, labels, durations = _merge_repeats(animation.frames, animation.labels, durations)
+    # Identical consecutive frames become one, shown for as long as they were together.
+    keep = [i for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]
+    durations = [sum(durations[i:end]) for i, end in pairwise([*keep, len(frames)])]
+    frames, labels = [frames[i] for i in keep], [labels[i] for i in keep]
     palette = shared_palette(frames)
     indexed = [index_frame(f, palette) for f in frames]
 
