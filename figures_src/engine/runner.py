@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -48,14 +49,12 @@ def _worker_init(fashion_mnist_dir: str | None) -> None:
         os.environ["FASHION_MNIST_DIR"] = fashion_mnist_dir
 
 
-def _read(cache: Cache, job: str, step: str, key: str, notes: list[str]) -> Entry | None:
-    """A verified entry or None; a corrupt one is noted, removed and treated as missing."""
+def _read(cache: Cache, job: str, step: str, key: str, warn: Callable) -> Entry | None:
+    """A verified entry or None; a corrupt one is reported, removed and treated as missing."""
     try:
         return cache.read(job, step, key)
     except CorruptEntry as error:
-        notes.append(
-            f"figures: cache entry of job {job} ({step}) is corrupt and will be rebuilt: {error}"
-        )
+        warn(f"figures: cache entry of job {job} ({step}) is corrupt and will be rebuilt: {error}")
         cache.discard(job, step, key)
         return None
 
@@ -71,13 +70,13 @@ def _failed(name: str, start: float, steps: dict[str, str], error: Exception) ->
     return JobResult(name, "failed", seconds, steps=steps, error=message, user_error=user)
 
 
-def _train(task: Task, cache: Cache, notes: list[str]) -> tuple[Entry, str | None]:
+def _train(task: Task, cache: Cache, warn: Callable) -> tuple[Entry, str | None]:
     """The task's train entry, trained unless cached; and the training time, if it ran."""
     import numpy as np
 
     start, model = time.perf_counter(), task.model.trained_by
     with cache.lock(model):
-        found = None if task.retrain else _read(cache, model, "train", task.train_key, notes)
+        found = None if task.retrain else _read(cache, model, "train", task.train_key, warn)
         if found is not None:
             return found, None
         arrays, metrics = task.model.train(SimpleNamespace(**task.params))
@@ -110,7 +109,7 @@ def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
     try:
-        trained, trained_in = _train(task, cache, notes)
+        trained, trained_in = _train(task, cache, notes.append)
     except Exception as error:  # every job of the model fails with it
         return [_failed(job.name, start, {}, error) for job, _ in task.renders], notes
     for i, (job, key) in enumerate(task.renders):
@@ -119,7 +118,7 @@ def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]
         try:
             with cache.lock(job.name):
                 # A retrained model is always redrawn, even if an old drawing survived.
-                found = None if trained_in else _read(cache, job.name, "render", key, notes)
+                found = None if trained_in else _read(cache, job.name, "render", key, notes.append)
                 drawing = time.perf_counter()
                 entry = found or _render(task, job, key, trained, cache)
             steps["render"] = "cached" if found else f"{time.perf_counter() - drawing:.1f} s"
@@ -136,7 +135,6 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
     cached: dict[str, JobResult] = {}
     tasks: list[Task] = []
     used: dict[str, list[str]] = {}
-    notes: list[str] = []
     groups: dict[str, list[Job]] = {}
     for job in chosen:
         groups.setdefault(job.trained_by, []).append(job)
@@ -146,8 +144,8 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
         tkey = train_key(members[0], params, settings)
         rkeys = {j.name: render_key(j, tkey) for j in members}
         used.update({j.name: [j.name, rkeys[j.name], model, tkey] for j in members})
-        trained = None if force else _read(cache, model, "train", tkey, notes)
-        entries = {j.name: trained and _read(cache, j.name, "render", rkeys[j.name], notes)
+        trained = None if force else _read(cache, model, "train", tkey, log.warning)
+        entries = {j.name: trained and _read(cache, j.name, "render", rkeys[j.name], log.warning)
                    for j in members}  # fmt: skip
         todo = tuple((j, rkeys[j.name]) for j in members if not entries[j.name])
         if todo:
@@ -156,8 +154,6 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
         for name, entry in entries.items():
             if entry:
                 cached[name] = result_from(name, "cached", seconds, entry, settings.root, {})
-    for note in notes:
-        log.warning(note)
     return cached, tasks, used
 
 
