@@ -189,7 +189,7 @@ def build(
         progress(result)
     if tasks:
         with ProcessPoolExecutor(
-            max_workers=max(1, min(jobs or os.cpu_count() or 1, len(tasks))),
+            max_workers=min(jobs or os.cpu_count() or 1, len(tasks)),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
             initargs=(settings.fashion_mnist_dir,),
