@@ -82,8 +82,8 @@ def _train(task: Task, cache: Cache, warn: Callable) -> tuple[Entry, str | None]
         arrays, metrics = task.model.train(SimpleNamespace(**task.params))
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
-        plain = {k: v.item() if hasattr(v, "item") else v for k, v in metrics.items()}  # JSON
-        meta = {"metrics": plain, "params": task.params}
+        scalars = {k: v.item() if hasattr(v, "item") else v for k, v in metrics.items()}
+        meta = {"metrics": scalars, "params": task.params}  # plain Python scalars: JSON
         entry = cache.write(model, "train", task.train_key, {"arrays.npz": buffer.getvalue()}, meta)
     return entry, f"{time.perf_counter() - start:.1f} s"
 
