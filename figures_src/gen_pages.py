@@ -16,9 +16,9 @@ for name in [m for m in sys.modules if m == "figures_src" or m.startswith("figur
     del sys.modules[name]
 
 from figures_src.engine.config import load_settings  # noqa: E402
-from figures_src.engine.pages import PageError  # noqa: E402
 from figures_src.engine.report import USER_ERRORS  # noqa: E402
-from figures_src.engine.site import generate  # noqa: E402
+from figures_src.pages import PageError  # noqa: E402
+from figures_src.site import generate  # noqa: E402
 
 try:
     docs = Path(config.docs_dir)
