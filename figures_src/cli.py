@@ -8,7 +8,7 @@ import logging
 import sys
 
 from figures_src.engine.config import load_settings
-from figures_src.engine.errors import USER_ERRORS
+from figures_src.engine.report import USER_ERRORS
 
 
 def _positive(text: str) -> int:

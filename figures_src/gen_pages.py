@@ -16,13 +16,14 @@ for name in [m for m in sys.modules if m == "figures_src" or m.startswith("figur
     del sys.modules[name]
 
 from figures_src.engine.config import load_settings  # noqa: E402
-from figures_src.engine.errors import USER_ERRORS  # noqa: E402
-from figures_src.engine.site import generate  # noqa: E402
+from figures_src.engine.report import USER_ERRORS  # noqa: E402
+from figures_src.pages import PageError  # noqa: E402
+from figures_src.site import generate  # noqa: E402
 
 try:
     docs = Path(config.docs_dir)
     for path, data in generate(load_settings(), docs, config.use_directory_urls, config.repo_url):
         with mkdocs_gen_files.open(path, "wb") as handle:
             handle.write(data)
-except USER_ERRORS as error:
+except (*USER_ERRORS, PageError) as error:
     raise PluginError(str(error)) from None

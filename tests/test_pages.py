@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from figures_src.engine.pages import PageError, fill_page
+from figures_src.pages import PageError, fill_page
 
 FILES = {"figures/circles.explorable/circles.json": b"{}"}
 

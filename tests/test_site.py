@@ -111,7 +111,7 @@ def test_no_page_is_too_heavy(quick_site):
 def test_every_page_placeholder_names_a_real_metric(real_report, repo_root):
     """At the published settings, every number a page asks for exists (the quick build
     proves the same for quick mode by building at all)."""
-    from figures_src.engine.pages import METRIC
+    from figures_src.pages import METRIC
 
     pages = sorted((repo_root / "docs").glob("*.md"))
     assert len(pages) >= 6
@@ -148,7 +148,7 @@ def test_real_pages_stay_under_4mb(real_report, repo_root):
     4 MB per page; every GIF stays under 1.5 MB."""
     from pathlib import Path
 
-    from figures_src.engine.pages import FIGURE
+    from figures_src.pages import FIGURE
 
     def size(job: str, filename: str) -> int:
         outputs = [Path(p) for p in real_report[job]["outputs"] if p.endswith("/" + filename)]
@@ -551,7 +551,7 @@ def test_smallest_text_is_measured_as_the_page_shows_it():
 
 
 def test_whole_chapter_links_reach_the_file(quick_site, repo_root):
-    from figures_src.engine.pages import source_link
+    from figures_src.pages import source_link
 
     html = (quick_site / "layers-bend-space" / "index.html").read_text()
     assert 'The whole chapter: <a href="../source/figures_src/chapters/circles.py"' in html

@@ -1,4 +1,4 @@
-"""The figure engine: jobs, cache keys, the cache, the runner, media encoding and page glue.
+"""The figure engine: jobs, cache keys, the cache, the runner, media encoding, the report.
 
 Chapter modules use only :func:`job`, and :class:`Animation` and :func:`animate`, which
 live in :mod:`figures_src.drawing` and are imported on first use, so a warm build, which

@@ -48,15 +48,10 @@ class CorruptEntry(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """A verified cache entry: its directory, files by name, and manifest metadata."""
+    """A verified cache entry: its files by name, and its manifest's metadata."""
 
-    path: Path
     files: dict[str, Path]
     meta: dict[str, Any]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _cache_error(root: Path, error: OSError) -> CacheError:
@@ -88,11 +83,11 @@ class Cache:
             if manifest["key"] != key:
                 raise CorruptEntry(f"{path}: manifest belongs to another key")
             for name, expected in manifest["files"].items():
-                if _sha256(files[name]) != expected:
+                if hashlib.sha256(files[name].read_bytes()).hexdigest() != expected:
                     raise CorruptEntry(f"{path / name}: checksum mismatch")
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise CorruptEntry(f"{path}: unreadable manifest or file ({error})") from None
-        return Entry(path=path, files=files, meta=manifest.get("meta", {}))
+        return Entry(files=files, meta=manifest.get("meta", {}))
 
     def discard(self, job: str, step: str, key: str) -> None:
         """Remove a (corrupt) entry, moving it aside first so no reader sees it half gone."""
@@ -119,14 +114,13 @@ class Cache:
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, final)
-            except OSError as error:
-                # Another build stored the same entry first; keep theirs.
+            except OSError as error:  # another build stored the same entry first: keep theirs
                 if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
-                shutil.rmtree(staging, ignore_errors=True)
         except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
             raise _cache_error(self.root, error) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
         entry = self.read(job, step, key)
         assert entry is not None
         return entry
@@ -136,22 +130,21 @@ class Cache:
         try:
             tmp.mkdir(parents=True, exist_ok=True)
             if self.root not in _held:  # held until this process ends
-                _held[self.root] = self._owner_lock(OWNER)
+                _held[self.root] = self._lock_file(f"tmp-{OWNER}")
                 _held[self.root].acquire()
             return Path(tempfile.mkdtemp(prefix=f"{OWNER}-{prefix}", dir=tmp))
         except OSError as error:
             raise _cache_error(self.root, error) from None
 
-    def _owner_lock(self, owner: str) -> FileLock:
+    def _lock_file(self, name: str) -> FileLock:
         (self.root / "locks").mkdir(parents=True, exist_ok=True)
-        return FileLock(self.root / "locks" / f"tmp-{owner}.lock")
+        return FileLock(self.root / "locks" / f"{name}.lock")
 
     @contextlib.contextmanager
     def lock(self, job: str) -> Iterator[None]:
         """Hold an exclusive lock on ``job`` so two builds do not compute it at once."""
         try:
-            (self.root / "locks").mkdir(parents=True, exist_ok=True)
-            with FileLock(self.root / "locks" / f"{job}.lock"):
+            with self._lock_file(job):
                 yield
         except OSError as error:
             raise _cache_error(self.root, error) from None
@@ -160,11 +153,9 @@ class Cache:
         """Delete temporary directories whose owner is gone (its lock is free)."""
         tmp = self.root / "tmp"
         for child in sorted(tmp.iterdir()) if tmp.is_dir() else []:
-            try:
-                with self._owner_lock(child.name.split("-", 1)[0]).acquire(timeout=0):
-                    shutil.rmtree(child, ignore_errors=True)
-            except Timeout:
-                continue  # its owner is alive
+            owner = self._lock_file(f"tmp-{child.name.split('-', 1)[0]}")
+            with contextlib.suppress(Timeout), owner.acquire(timeout=0):  # Timeout: it is alive
+                shutil.rmtree(child, ignore_errors=True)
 
     def read_stamp(self, stamp: str) -> list[tuple[str, Entry]] | None:
         """Each job's render entry, as a complete build recorded them under ``stamp``, if
@@ -173,11 +164,8 @@ class Cache:
         try:
             used = json.loads((self.root / "stamps" / f"{stamp}.json").read_text())["jobs"]
             for name, rkey, trained_by, tkey in used:
-                render, train = (
-                    self.read(name, "render", rkey),
-                    self.read(trained_by, "train", tkey),
-                )
-                if render is None or train is None:
+                render = self.read(name, "render", rkey)
+                if render is None or self.read(trained_by, "train", tkey) is None:
                     return None
                 found.append((name, render))
         except (CorruptEntry, ValueError, OSError, KeyError, TypeError):
@@ -216,8 +204,8 @@ class Cache:
         """Delete the whole cache."""
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def write_json(self, name: str, value: Any) -> Path:
-        """Atomically write a JSON document at the cache root; returns its path."""
+    def write_json(self, name: str, value: Any) -> None:
+        """Atomically write a JSON document at the cache root."""
         path = self.root / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,4 +215,3 @@ class Cache:
             os.replace(tmp, path)
         except OSError as error:
             raise _cache_error(self.root, error) from None
-        return path

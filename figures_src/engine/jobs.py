@@ -17,8 +17,6 @@ from typing import Any
 
 CHAPTERS_PACKAGE = "figures_src.chapters"
 
-Params = SimpleNamespace
-
 
 class ConfigError(ValueError):
     """A parameter, a configuration key or a job pattern is not valid."""
@@ -29,8 +27,8 @@ class Job:
     """One figure: ``train(params) -> (arrays, metrics)``, ``render(run, style) -> outputs``."""
 
     name: str
-    train: Callable[[Params], tuple[dict[str, Any], dict[str, Any]]]
-    render: Callable[[SimpleNamespace, Params], dict[str, Any]]
+    train: Callable[[SimpleNamespace], tuple[dict[str, Any], dict[str, Any]]]
+    render: Callable[[SimpleNamespace, SimpleNamespace], dict[str, Any]]
     params: Mapping[str, Any]
     style: Mapping[str, Any] = field(default_factory=dict)
     quick: Mapping[str, Any] = field(default_factory=dict)
@@ -75,26 +73,24 @@ def job(
             raise ConfigError(f"job {name!r} shares training with unknown job {train!r}")
         if params or quick or choices or bounds:
             raise ConfigError(f"job {name!r} shares training with {train!r}; set parameters there")
-        parent = _REGISTRY[train]
-        new = replace(parent, name=name, render=render, style=dict(style or {}),
+        new = replace(_REGISTRY[train], name=name, render=render, style=dict(style or {}),
                       chapter=render.__module__)  # fmt: skip
-        _REGISTRY[name] = new
-        return new
-    new = Job(
-        name=name,
-        train=train,
-        render=render,
-        params=dict(params or {}),
-        style=dict(style or {}),
-        quick=dict(quick or {}),
-        choices=dict(choices or {}),
-        bounds=dict(bounds or {}),
-        chapter=train.__module__,
-        trained_by=name,
-    )
-    _check_bounds(new)
-    for key, value in new.quick.items():
-        check_param(new, key, value)
+    else:
+        new = Job(
+            name=name,
+            train=train,
+            render=render,
+            params=dict(params or {}),
+            style=dict(style or {}),
+            quick=dict(quick or {}),
+            choices=dict(choices or {}),
+            bounds=dict(bounds or {}),
+            chapter=train.__module__,
+            trained_by=name,
+        )
+        _check_bounds(new)
+        for key, value in new.quick.items():
+            check_param(new, key, value)
     old = _REGISTRY.get(name)
     if old is not None and old.chapter != new.chapter:
         raise ConfigError(f"job {name!r} is declared twice: in {old.chapter} and {new.chapter}")
@@ -158,17 +154,12 @@ def _check_bounds(new: Job) -> None:
         check_param(new, key, new.params[key])
 
 
-def chapter_modules() -> list[str]:
-    """The dotted names of the chapter modules: every module in figures_src/chapters/."""
-    package = importlib.import_module(CHAPTERS_PACKAGE)
-    found = pkgutil.iter_modules(package.__path__)
-    return sorted(f"{CHAPTERS_PACKAGE}.{m.name}" for m in found if not m.name.startswith("_"))
-
-
 def all_jobs() -> dict[str, Job]:
-    """Every registered job by name, importing the chapter modules on first use."""
-    for module in chapter_modules():
-        importlib.import_module(module)
+    """Every registered job by name, importing the chapter modules (figures_src/chapters/)."""
+    package = importlib.import_module(CHAPTERS_PACKAGE)
+    for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
+        if not module.startswith("_"):
+            importlib.import_module(f"{CHAPTERS_PACKAGE}.{module}")
     return dict(_REGISTRY)
 
 

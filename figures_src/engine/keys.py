@@ -10,6 +10,7 @@ are named by their path inside the package, so clones at different paths share a
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib.metadata
 import inspect
@@ -19,10 +20,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from figures_src.engine.config import ROOT
+
 # Bump when the layout of cache entries changes.
 CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
+# What the render step's output depends on beyond its own source: how frames are drawn
+# (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
+RENDER_FILES = ("drawing.py", "engine/media.py")
 
 
 def digest(value: Any) -> str:
@@ -33,14 +39,11 @@ def digest(value: Any) -> str:
 
 def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """The installed version of each named distribution ("absent" if it is not installed)."""
-
-    def version(name: str) -> str:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            return "absent"
-
-    return {name: version(name) for name in names}
+    versions = dict.fromkeys(names, "absent")
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return versions
 
 
 @cache
@@ -49,88 +52,57 @@ def library_versions() -> dict[str, str]:
     return installed_versions(LIBRARIES)
 
 
-def _module_definitions(tree: ast.Module) -> dict[str, ast.AST]:
-    """Top-level names bound by definitions, assignments and imports in a module."""
-    names: dict[str, ast.AST] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names[node.name] = node
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for name in ast.walk(target):
-                    if isinstance(name, ast.Name):
-                        names[name.id] = node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names[(alias.asname or alias.name).split(".")[0]] = node
-    return names
-
-
-def _side_effects(tree: ast.Module) -> list[ast.AST]:
-    """Top-level statements that run on import without binding a name (``rcParams.update``),
-    except docstrings and ``job(...)`` registrations, whose parameters are keyed apart."""
-
-    def registration_or_docstring(node: ast.AST) -> bool:
-        if not isinstance(node, ast.Expr):
-            return False
-        call = node.value
-        is_job = isinstance(call, ast.Call) and getattr(call.func, "id", None) == "job"
-        return is_job or isinstance(call, ast.Constant)
-
-    kinds = (ast.Expr, ast.If, ast.With, ast.For)
-    return [n for n in tree.body if isinstance(n, kinds) and not registration_or_docstring(n)]
-
-
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-
-
 def _module_path(dotted: str) -> Path | None:
     """The source file of a local module, found on disk (nothing is imported)."""
     if not dotted.startswith(LOCAL_PACKAGE):
         return None
-    base = PACKAGE_ROOT.joinpath(*dotted.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+    base = ROOT.joinpath(*dotted.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
 
 
-def _import_target(node: ast.AST, name: str) -> tuple[str, str | None] | None:
-    """What an import binds ``name`` to, if it is local: (module, attribute or None)."""
-    for alias in node.names:
-        bound = (alias.asname or alias.name).split(".")[0]
-        if bound != name:
-            continue
-        if isinstance(node, ast.Import):
-            return (alias.name, None) if alias.name.startswith(LOCAL_PACKAGE) else None
-        module = node.module or ""
-        if not module.startswith(LOCAL_PACKAGE):
-            return None
-        if _module_path(f"{module}.{alias.name}"):
-            return (f"{module}.{alias.name}", None)  # `from package import module`
-        return (module, alias.name)
-    return None
+def _import_target(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tuple | None:
+    """What an import binds a name to, if it is local: (module, attribute or None)."""
+    if isinstance(node, ast.Import):
+        module, attribute = alias.name, None
+    elif _module_path(f"{node.module}.{alias.name}"):
+        module, attribute = f"{node.module}.{alias.name}", None  # `from package import module`
+    else:
+        module, attribute = node.module or "", alias.name
+    return (module, attribute) if module.startswith(LOCAL_PACKAGE) else None
 
 
-def _references(node: ast.AST) -> tuple[set[str], dict[str, set[str]]]:
-    """Names a node reads, and for each name the attributes read from it (``datasets.circles``)."""
-    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    attributes: dict[str, set[str]] = {}
-    for n in ast.walk(node):
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
-            attributes.setdefault(n.value.id, set()).add(n.attr)
-    return names, attributes
+def _is_side_effect(node: ast.AST) -> bool:
+    """A top-level statement that runs on import without binding a name (``rcParams.update``),
+    except docstrings and ``job(...)`` registrations, whose parameters are keyed apart."""
+    if isinstance(node, ast.Expr):
+        call = node.value
+        is_job = isinstance(call, ast.Call) and getattr(call.func, "id", None) == "job"
+        return not (is_job or isinstance(call, ast.Constant))
+    return isinstance(node, (ast.If, ast.With, ast.For))
 
 
-class _Source:
-    """A parsed local module: its text, its top-level definitions and side effects."""
+class _Module:
+    """A parsed module: its text, its top-level names and what runs when it is imported."""
 
     def __init__(self, dotted: str, path: Path):
-        self.dotted = dotted
         self.text = path.read_text()
-        self.tree = ast.parse(self.text)
-        self.definitions = _module_definitions(self.tree)
+        tree = ast.parse(self.text)
+        # name -> its definition, or for an import the local (module, attribute) or None
+        self.names: dict[str, ast.AST | tuple[str, str | None] | None] = {}
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.names[node.name] = node
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for name in (n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
+                    self.names[name.id] = node
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    bound = (alias.asname or alias.name).split(".")[0]
+                    self.names[bound] = _import_target(node, alias)
+        self.side_effects = {
+            f"# {dotted} (import time)\n{self.segment(n)}" for n in tree.body if _is_side_effect(n)
+        }
 
     def segment(self, node: ast.AST) -> str:
         """The node's source, with the decorators of a function or class."""
@@ -144,54 +116,43 @@ def source_closure(function: Any) -> str:
     followed through the local modules it imports (``from figures_src import datasets`` then
     ``datasets.circles`` brings in ``circles`` and what *it* uses). Each local module
     visited also contributes its import-time side effects (``rcParams.update(...)``)."""
-    modules: dict[str, _Source] = {}
-
-    def source(dotted: str) -> _Source | None:
+    modules: dict[str, _Module | None] = {}
+    parts: set[str] = set()
+    pending: list[tuple[str, str | None]] = [(function.__module__, function.__name__)]
+    done: set[tuple[str, str | None]] = set()
+    while pending:
+        dotted, name = item = pending.pop()
+        if item in done:
+            continue
+        done.add(item)
         if dotted not in modules:
             path = _module_path(dotted) or (
                 Path(inspect.getsourcefile(sys.modules[dotted])) if dotted in sys.modules else None
             )
-            if path is None:
-                return None
-            modules[dotted] = _Source(dotted, path)
-            parts.extend(f"# {dotted} (import time)\n{modules[dotted].segment(n)}"
-                         for n in _side_effects(modules[dotted].tree))  # fmt: skip
-        return modules[dotted]
-
-    parts: list[str] = []
-    pending: list[tuple[str, str | None]] = [(function.__module__, function.__name__)]
-    done: set[tuple[str, str | None]] = set()
-    while pending:
-        dotted, name = pending.pop()
-        if (dotted, name) in done:
-            continue
-        done.add((dotted, name))
-        module = source(dotted)
+            modules[dotted] = path and _Module(dotted, path)
+        module = modules[dotted]
         if module is None:
             continue
+        parts |= module.side_effects
+        found = module.names.get(name) if name else None
         if name is None:  # a module used as a whole
-            parts.append(f"# {dotted}\n{module.text}")
-            continue
-        node = module.definitions.get(name)
-        if node is None:
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            target = _import_target(node, name)
-            if target:
-                pending.append(target)
-            continue
-        parts.append(f"# {dotted}.{name}\n{module.segment(node)}")
-        names, attributes = _references(node)
-        for used in sorted(names):
-            bound = module.definitions.get(used)
-            is_import = isinstance(bound, (ast.Import, ast.ImportFrom))
-            target = _import_target(bound, used) if is_import else None
-            if target and target[1] is None and used in attributes:
-                # a local module: follow only the attributes read from it
-                pending += [(target[0], attr) for attr in sorted(attributes[used])]
-            else:
-                pending.append((dotted, used))
-    return "\n".join(sorted(set(parts)))
+            parts.add(f"# {dotted}\n{module.text}")
+        elif isinstance(found, tuple):  # a name imported from a local module
+            pending.append(found)
+        elif found is not None:
+            parts.add(f"# {dotted}.{name}\n{module.segment(found)}")
+            attributes: dict[str, set[str]] = {}  # the attributes read from each name
+            for n in ast.walk(found):
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+                    attributes.setdefault(n.value.id, set()).add(n.attr)
+            for used in {n.id for n in ast.walk(found) if isinstance(n, ast.Name)}:
+                target = module.names.get(used)
+                if isinstance(target, tuple) and target[1] is None and used in attributes:
+                    # a local module: follow only the attributes read from it
+                    pending += [(target[0], attribute) for attribute in attributes[used]]
+                else:
+                    pending.append((dotted, used))
+    return "\n".join(sorted(parts))
 
 
 def source_digest(function: Any) -> str:
@@ -210,14 +171,9 @@ def file_digest(files: dict[str, Path]) -> str:
 
 def package_files(*names: str) -> dict[str, Path]:
     """Files of figures_src by their path inside it (all ``*.py`` when no name is given)."""
-    package = PACKAGE_ROOT / LOCAL_PACKAGE
+    package = ROOT / LOCAL_PACKAGE
     paths = [package / n for n in names] or sorted(package.rglob("*.py"))
     return {p.relative_to(package).as_posix(): p for p in paths}
-
-
-# What the render step's output depends on beyond its own source: how frames are drawn
-# (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
-RENDER_FILES = ("drawing.py", "engine/media.py")
 
 
 def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
@@ -235,10 +191,9 @@ def render_key(job: Any, trained_key: str) -> str:
 def stamp(settings: Any, only: str | None, registry: dict[str, Any] | None) -> str:
     """The key of a whole build: every source file, the settings and the library versions,
     computed without importing any chapter (a test's own ``registry`` adds its modules)."""
-    files = package_files()
-    files.update(
-        {j.chapter: Path(sys.modules[j.chapter].__file__) for j in (registry or {}).values()}
-    )
-    jobs = {n: [j.params, j.style, j.quick] for n, j in (registry or {}).items()}
+    registry = registry or {}
+    chapters = {j.chapter: Path(sys.modules[j.chapter].__file__) for j in registry.values()}
+    files = package_files() | chapters
+    jobs = {n: [j.params, j.style, j.quick] for n, j in registry.items()}
     build = [settings.quick, settings.overrides, only, library_versions(), jobs]
     return digest([CACHE_FORMAT, "stamp", file_digest(files), build])

@@ -16,6 +16,7 @@ import json
 import math
 import statistics
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -28,18 +29,6 @@ MAX_GIF_BYTES = 1_500_000
 
 class MediaError(ValueError):
     """An output cannot be encoded within its limits."""
-
-
-def _merge_repeats(frames: Sequence[np.ndarray], labels: Sequence[str], durations: list[int]):
-    kept, kept_labels, kept_durations = [], [], []
-    for frame, label, duration in zip(frames, labels, durations, strict=True):
-        if kept and np.array_equal(frame, kept[-1]):
-            kept_durations[-1] += duration
-            continue
-        kept.append(frame)
-        kept_labels.append(label)
-        kept_durations.append(duration)
-    return kept, kept_labels, kept_durations
 
 
 def shared_palette(frames: Sequence[np.ndarray], colors: int = 256) -> np.ndarray:
@@ -88,10 +77,13 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     """The GIF, sprite sheet, poster and metadata files of one animation."""
     if not animation.frames:
         raise MediaError(f"{name}: the animation has no frames")
-    step_ms = round(1000 / animation.fps)
-    durations = [step_ms] * len(animation.frames)
+    frames, labels = animation.frames, animation.labels
+    durations = [round(1000 / animation.fps)] * len(frames)
     durations[-1] += round(animation.hold_last_seconds * 1000)
-    frames, labels, durations = _merge_repeats(animation.frames, animation.labels, durations)
+    # Identical consecutive frames become one, shown for as long as they were together.
+    keep = [i for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]
+    durations = [sum(durations[i:end]) for i, end in pairwise([*keep, len(frames)])]
+    frames, labels = [frames[i] for i in keep], [labels[i] for i in keep]
     palette = shared_palette(frames)
     indexed = [index_frame(f, palette) for f in frames]
 
@@ -121,14 +113,8 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     for i, frame in enumerate(indexed):
         sheet.paste(frame, ((i % columns) * width, (i // columns) * height))
 
-    meta = {
-        "width": width,
-        "height": height,
-        "columns": columns,
-        "frames": len(frames),
-        "durations_ms": durations,
-        "labels": labels,
-    }
+    meta = {"width": width, "height": height, "columns": columns, "frames": len(frames)}
+    meta.update(durations_ms=durations, labels=labels)
     return {
         f"{name}.gif": gif.getvalue(),
         f"{name}.frames.png": png_bytes(sheet),
@@ -137,19 +123,11 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     }
 
 
-def png_bytes(image: Image.Image | np.ndarray) -> bytes:
+def png_bytes(image: Image.Image) -> bytes:
     """A PNG with no time stamps or software tags, so equal pixels give equal bytes."""
-    if isinstance(image, np.ndarray):
-        image = Image.fromarray(image)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
-
-
-def encode_figure(name: str, fig: Any) -> dict[str, bytes]:
-    """A still matplotlib figure as ``NAME.png``, drawn at the figure's own dpi."""
-    pixels = canvas_rgb(fig)
-    return {f"{name}.png": png_bytes(pixels)}
 
 
 def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -162,16 +140,11 @@ def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str,
     for name, output in outputs.items():
         if isinstance(output, Animation):
             files.update(encode_animation(name, output))
-            facts[name] = {
-                "kind": "animation",
-                "frames": len(output.frames),
-                "frame_ms_median": round(statistics.median(output.frame_ms), 2)
-                if output.frame_ms
-                else None,
-                "min_text_px": output.min_text_px,
-            }
-        elif hasattr(output, "canvas"):
-            files.update(encode_figure(name, output))
+            median = round(statistics.median(output.frame_ms), 2) if output.frame_ms else None
+            facts[name] = {"kind": "animation", "frames": len(output.frames)}
+            facts[name].update(frame_ms_median=median, min_text_px=output.min_text_px)
+        elif hasattr(output, "canvas"):  # a still matplotlib figure, drawn at its own dpi
+            files[f"{name}.png"] = png_bytes(Image.fromarray(canvas_rgb(output)))
             facts[name] = {"kind": "figure", "min_text_px": smallest_text_px(output)}
         elif isinstance(output, bytes):
             if "." not in name:

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from figures_src.engine.cache import Entry
+from figures_src.engine import keys
+from figures_src.engine.cache import CacheError, Entry
+from figures_src.engine.jobs import ConfigError
 
 log = logging.getLogger("mkdocs.plugins.figures")
 REPORT = "report.json"
@@ -21,6 +23,11 @@ REPORT = "report.json"
 
 class BuildError(RuntimeError):
     """One or more jobs failed; the message names them."""
+
+
+# The errors a maintainer can cause and fix: each is shown as its one-line message. (Errors
+# inside a job, such as missing data, arrive as that job's line of a BuildError.)
+USER_ERRORS = (BuildError, CacheError, ConfigError)
 
 
 @dataclass
@@ -40,25 +47,14 @@ class JobResult:
 
 
 def result_from(name: str, status: str, seconds: float, entry: Entry, root: Path, steps: dict):
-    """A job's result from its verified render entry."""
-
-    def shown(path: Path) -> str:
-        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-    meta = entry.meta
-    return JobResult(
-        name=name,
-        status=status,
-        seconds=round(seconds, 2),
-        metrics=meta.get("metrics", {}),
-        outputs=[shown(path) for _, path in sorted(entry.files.items())],
-        params=meta.get("params", {}),
-        steps=steps,
-        media=meta.get("media", {}),
-    )
+    """A job's result from its verified render entry (whose meta holds metrics, params, media)."""
+    paths = [path for _, path in sorted(entry.files.items())]
+    outputs = [str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths]
+    return JobResult(name, status, round(seconds, 2), outputs=outputs, steps=steps, **entry.meta)
 
 
 def progress(result: JobResult) -> None:
+    """Log a job's progress line."""
     steps = ", ".join(f"{k} {v}" for k, v in result.steps.items())
     detail = f" ({steps})" if steps and result.status == "built" else ""
     log.info(f"figures: {result.name:<24} {result.status:<6} {result.seconds:6.1f} s{detail}")
@@ -73,9 +69,9 @@ def report_entry(result: JobResult) -> dict[str, Any]:
     return found
 
 
-def write_report(
-    cache: Any, results: list[JobResult], quick: bool, versions: dict[str, str]
-) -> None:
+def write_report(cache: Any, results: list[JobResult], quick: bool) -> None:
+    """Record the build's results as the last build's report."""
+    versions = keys.library_versions()
     report = {"quick": quick, "versions": versions, "jobs": [report_entry(r) for r in results]}
     cache.write_json(REPORT, report)
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from figures_src.engine import keys
 from figures_src.engine.config import Settings
-from figures_src.engine.pages import (
+from figures_src.engine.report import JobResult, report_entry
+from figures_src.engine.runner import build
+from figures_src.pages import (
     FIGURES_DIR,
     fill_page,
     page_url_depth,
     source_copy,
     source_paths,
 )
-from figures_src.engine.report import JobResult, report_entry
-from figures_src.engine.runner import build
 
 SITE_LIBRARIES = (
     "mkdocs", "mkdocs-material", "mkdocs-gen-files", "mkdocs-glightbox", "pymdown-extensions",
