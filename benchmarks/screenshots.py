@@ -28,10 +28,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """Serve a directory on 127.0.0.1 (a free port); yields the base URL."""
+def serve(site: Path, port: int = 0) -> Iterator[str]:
+    """Serve a directory on 127.0.0.1 (``port``, or a free one); yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -125,9 +125,20 @@ def repo_root() -> Path:
     return ROOT
 
 
-# The address the test site claims. Material's instant navigation reads the sitemap, which
-# lists pages only when site_url is set; it maps them onto wherever the site is served.
-TEST_SITE_URL = "https://example.org/manifolds/"
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The address the test site claims, and the port the browser tests serve it on. Material's
+# instant navigation reads the site's pages from the sitemap, which lists them only when
+# site_url is set; it swaps in the served page's protocol and host but keeps the sitemap's
+# port, so the claimed address carries the port the site is served on.
+TEST_PORT = _free_port()
+TEST_SITE_URL = f"https://example.org:{TEST_PORT}/"
 
 
 def mkdocs_build(site_dir: Path, cache_dir: Path, quick: bool = True, **env: str):

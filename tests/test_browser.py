@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import TEST_PORT
 
 from benchmarks.lighthouse import serve_gzip
 from benchmarks.screenshots import chromium, pages, serve
@@ -27,7 +28,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def site_url(quick_site):
-    with serve(quick_site) as base:
+    with serve(quick_site, port=TEST_PORT) as base:
         yield base
 
 
@@ -188,6 +189,7 @@ def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
     # Switch the palette with Material's own toggle.
     page.locator("form[data-md-component=palette] label:visible").first.click()
     assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    page.locator(".mx-player").first.scroll_into_view_if_needed()  # sheets load near view
     page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
     controls = page.locator(".mx-player").first.get_by_role("button")
     assert all(controls.nth(i).get_attribute("aria-label") for i in range(controls.count()))
@@ -313,9 +315,15 @@ def test_sprite_sheets_load_only_near_the_viewport(browser, quick_site):
 
 
 def test_out_of_view_players_stop_and_one_plays_at_a_time(browser, site_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 2400})  # several in view
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     watch = PageWatch(page, site_url)
     page.goto(site_url + "layers-bend-space/", wait_until="networkidle")
+    # A window tall enough to hold the page's first two players.
+    bottom = page.evaluate(
+        "() => document.querySelectorAll('.mx-player')[1].getBoundingClientRect().bottom"
+        " + window.scrollY"
+    )
+    page.set_viewport_size({"width": 1280, "height": int(bottom) + 40})
     page.wait_for_function(
         "() => [...document.querySelectorAll('.mx-player')].filter(p => p.dataset.loaded)"
         ".length >= 2"

@@ -610,7 +610,7 @@ def test_home_page_summary_of_chapter_3_holds(real_report, repo_root):
     """The home page says that ReLU fits as well as LeakyReLU, and that on this Gaussian noise
     an MSE loss gives a slightly better fit than an L1 loss (and neither beats the noise
     floor), quoting only those two errors."""
-    from figures_src.engine.pages import METRIC
+    from figures_src.pages import METRIC
 
     activations = real_report["regression.activations"]["metrics"]
     losses = real_report["regression.losses"]["metrics"]
@@ -697,7 +697,7 @@ def textwrap_dedent(text: str) -> str:
 
 
 def test_repo_link_links_the_repository_only_when_known():
-    from figures_src.engine.pages import fill_page, repo_link
+    from figures_src.pages import fill_page, repo_link
 
     assert repo_link("https://github.com/o/r/") == (
         "the repository at [github.com/o/r](https://github.com/o/r)"
@@ -709,7 +709,7 @@ def test_repo_link_links_the_repository_only_when_known():
 
 
 def test_jobs_table_lists_each_models_measurements_once():
-    from figures_src.engine.pages import build_report_table
+    from figures_src.pages import build_report_table
 
     shared = {"accuracy": 0.975, "tsne_seconds": 1.5}
     results = {
@@ -741,7 +741,7 @@ def test_jobs_table_keeps_job_names_whole(quick_site):
 
 def test_each_library_has_its_own_role(repo_root):
     from figures_src.engine import keys
-    from figures_src.engine.site import SITE_LIBRARIES, versions
+    from figures_src.site import SITE_LIBRARIES, versions
 
     made_with = versions(repo_root / "docs")
     listed = [name for group in made_with.values() for name in group]
