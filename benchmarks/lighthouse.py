@@ -16,7 +16,6 @@ Scores vary from run to run, more so on a busy machine: run it on a quiet one.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import io
 import json
@@ -25,15 +24,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.screenshots import pages  # noqa: E402
+from benchmarks.screenshots import pages, serve  # noqa: E402
 
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map")
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -68,17 +64,9 @@ class GzipHandler(SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
-@contextlib.contextmanager
-def serve_gzip(site: Path) -> Iterator[str]:
-    """Serve a directory on 127.0.0.1 with gzip; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(GzipHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve_gzip(site: Path):
+    """Serve a directory on 127.0.0.1 with gzip, as GitHub Pages does; yields the base URL."""
+    return serve(site, handler_class=GzipHandler)
 
 
 def lighthouse_once(cli: str, url: str, preset: str) -> dict:

@@ -28,9 +28,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(site: Path, port: int = 0) -> Iterator[str]:
+def serve(site: Path, port: int = 0, handler_class: type = _QuietHandler) -> Iterator[str]:
     """Serve a directory on 127.0.0.1 (``port``, or a free one); yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+    handler = functools.partial(handler_class, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
