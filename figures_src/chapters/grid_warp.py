@@ -11,19 +11,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from figures_src import plotting
+
 # circles.py registers circles.hidden, whose trained network this figure draws.
 from figures_src.chapters.circles import CIRCLE_NAMES
 from figures_src.engine import animate, job
-from figures_src.plotting import (
-    INK,
-    MUTED,
-    class_dots,
-    class_legend,
-    line_in_box,
-    move_class_dots,
-    new_figure,
-    smooth_limits,
-)
+from figures_src.plotting import INK, MUTED
 
 # %% [markdown]
 # ## Circles, layer by layer: a grid of the plane carried through the trained network
@@ -170,7 +163,7 @@ def render_grid_warp(run, style):
     points = np.concatenate([grid_points, data])
     frames = warp_frames(warp_steps(run, points), points, style.steps, style.hold)
 
-    fig = new_figure(5.6, 5.8)
+    fig = plotting.new_figure(5.6, 5.8)
     ax = fig.add_axes((0.15, 0.17, 0.81, 0.66))
     title = fig.text(0.03, 0.945, "", fontsize=13)
     note = fig.text(0.03, 0.895, "", fontsize=11, color=MUTED)
@@ -178,12 +171,12 @@ def render_grid_warp(run, style):
     ax.axvline(0, color=MUTED, lw=0.8, zorder=0)
     mesh = LineCollection([], colors=MUTED, linewidths=0.6, alpha=0.6)
     ax.add_collection(mesh)
-    dots = class_dots(ax, data, labels, size=3.4, zorder=3)
+    dots = plotting.class_dots(ax, data, labels, size=3.4, zorder=3)
     (cut,) = ax.plot([], [], color=INK, lw=1.4, ls="--", zorder=4)
-    class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
+    plotting.class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
     aspect = ax.bbox.width / ax.bbox.height
     pictures = [f[3] for f in frames]
-    limits = smooth_limits(pictures, pad=0.04, smoothing=0.12, aspect=aspect)
+    limits = plotting.smooth_limits(pictures, pad=0.04, smoothing=0.12, aspect=aspect)
     n_grid = len(grid_points)
 
     def update(frame: int) -> str:
@@ -194,8 +187,8 @@ def render_grid_warp(run, style):
         ax.set_xlabel(x_name)
         ax.set_ylabel(y_name)
         mesh.set_segments(np.split(picture[:n_grid], len(grid_lines)))
-        move_class_dots(dots, picture[n_grid:], labels)
-        cut.set_data(*(line_in_box(*line, (x0, x1), (y0, y1)) if line else ([], [])))
+        plotting.move_class_dots(dots, picture[n_grid:], labels)
+        cut.set_data(*(plotting.line_in_box(*line, (x0, x1), (y0, y1)) if line else ([], [])))
         title.set_text(name)
         note.set_text(comment)
         return name
