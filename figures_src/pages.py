@@ -85,13 +85,22 @@ def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
     )
 
 
-def inline_markdown(text: str) -> str:
+PAGE_LINK = re.compile(r'href="(?P<page>[\w/-]+)\.md(?P<anchor>#[\w-]+)?"')
+
+
+def inline_markdown(text: str, prefix: str = "") -> str:
     """A caption's Markdown (emphasis, code, links) as HTML, without a paragraph around it.
-    Done here, so the figure is plain HTML wherever it sits: in a tab or not."""
+    Done here, so the figure is plain HTML wherever it sits: in a tab or not. MkDocs does not
+    rewrite links inside raw HTML, so a link to a page (``glossary.md#adam``) becomes that
+    page's directory URL here, relative to the page the figure is on (``prefix``)."""
     import markdown
 
+    def page_url(match: re.Match) -> str:
+        page = match["page"].removesuffix("index")
+        return f'href="{prefix}{page}{"/" if page else ""}{match["anchor"] or ""}"'
+
     rendered = markdown.markdown(text, output_format="html")
-    return rendered.removeprefix("<p>").removesuffix("</p>")
+    return PAGE_LINK.sub(page_url, rendered.removeprefix("<p>").removesuffix("</p>"))
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -154,7 +163,7 @@ def _figure_html(
         kind = "mx-still"
     block = (
         f'<figure class="mx-figure {kind}" id="{anchor}">\n{body}\n'
-        f"<figcaption>{inline_markdown(fields['caption'])}</figcaption>\n</figure>"
+        f"<figcaption>{inline_markdown(fields['caption'], prefix)}</figcaption>\n</figure>"
     )
     return "\n".join(match["indent"] + line for line in block.splitlines())
 

@@ -23,3 +23,11 @@ def test_data_placeholder_becomes_a_page_relative_url():
 def test_data_placeholder_naming_a_missing_file_is_one_clear_error():
     with pytest.raises(PageError, match=r"docs/x\.md: .*made no such file; it made: circles\.json"):
         fill("{{ data circles.explorable/weights.bin }}")
+
+
+def test_a_caption_links_a_page_by_its_url_from_the_figures_page():
+    from figures_src.pages import inline_markdown
+
+    html = inline_markdown("a [logistic regression](glossary.md#logistic-regression)", "../")
+    assert 'href="../glossary/#logistic-regression"' in html
+    assert 'href="../"' in inline_markdown("[home](index.md)", "../")
