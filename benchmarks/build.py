@@ -49,7 +49,10 @@ def plain_config(tmp: Path) -> Path:
     start = text.index("  - gen-files:")
     end = text.index("\n\n", start)
     text = text[:start] + text[end + 1 :]
+    # Paths in mkdocs.yml are relative to it; this copy lives elsewhere.
     text = text.replace("  - figures_src\n", f"  - {ROOT / 'figures_src'}\n")
+    text = text.replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+    text = text.replace("  - overrides/hooks/", f"  - {ROOT / 'overrides' / 'hooks'}/")
     config = tmp / "plain-mkdocs.yml"
     config.write_text(
         text + f"\ndocs_dir: {ROOT / 'docs'}\n"
