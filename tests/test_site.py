@@ -791,3 +791,21 @@ def test_pipeline_diagram_is_readable(repo_root):
 def test_contrast_matches_the_wcag_examples():
     assert round(contrast("#000000", "#ffffff"), 1) == 21.0
     assert round(contrast("#767676", "#ffffff"), 2) == 4.54
+
+
+def test_report_json_carries_the_pages_new_measurements(real_report, repo_root):
+    """The measurements issue 11 added reach `python -m figures_src report --json`."""
+    import os
+    import sys
+
+    run = [sys.executable, "-m", "figures_src"]
+    env = {k: v for k, v in os.environ.items() if k != "FIGURES_QUICK"}
+    built = subprocess.run([*run, "build"], cwd=repo_root, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-2000:]  # warm: real_report built everything
+    shown = subprocess.run(
+        [*run, "report", "--json"], cwd=repo_root, env=env, capture_output=True, text=True
+    )
+    jobs = {job["name"]: job["metrics"] for job in json.loads(shown.stdout)["jobs"]}
+    assert jobs["spiral.hidden"]["units_revived"] >= 1
+    assert 0 < jobs["fashion.latent_map"]["knn_overlap_10"] < 1
+    assert jobs["digits.interpolation"]["reconstruction_nn_distance"] > 0
