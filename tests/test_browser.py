@@ -358,3 +358,29 @@ def test_out_of_view_players_stop_and_one_plays_at_a_time(browser, site_url):
     assert sum(p["playing"] for p in players_state(page)) == 1
     watch.assert_clean("players in and out of view")
     page.close()
+
+
+def test_real_pages_load_at_most_1mb_before_scrolling(browser, real_report, tmp_path):
+    """The published figures (real settings, not quick mode), at a desktop and a phone
+    window: before the reader scrolls, each page fetches at most 1 MB, gzip as Pages serves."""
+    from conftest import mkdocs_build
+
+    from figures_src.engine.config import load_settings
+
+    site = tmp_path / "site"
+    done = mkdocs_build(site, load_settings().cache_dir, quick=False)  # warm: real_report
+    assert done.returncode == 0, done.stderr[-3000:]
+    with serve_gzip(site) as base:
+        for viewport in ({"width": 1280, "height": 900}, PHONE):
+            page = browser.new_page(viewport=viewport)
+            for path in pages(site):
+                page.goto(base + path, wait_until="networkidle")
+                page.wait_for_timeout(300)
+                fetched = page.evaluate(
+                    "() => performance.getEntriesByType('navigation')[0].transferSize + "
+                    "performance.getEntriesByType('resource')"
+                    ".reduce((s, r) => s + r.transferSize, 0)"
+                )
+                where = f"{path or 'home'} at {viewport['width']} px"
+                assert fetched <= 1_000_000, f"{where}: {fetched:,} bytes before scrolling"
+            page.close()

@@ -360,7 +360,7 @@ job("swissroll.unroll", train=train_unroll, render=render_unroll,
         n_samples=(100, 20_000), noise=(0.0, 5.0), seed=(0, None), n_neighbors=(2, 100),
         perplexity=(2, 100), tsne_iterations=(250, 5000),
     ),
-    style=dict(frames=36, fps=8, elevation=20.0),
+    style=dict(frames=28, fps=7, elevation=20.0),
 )  # fmt: skip
 
 job("swissroll.paths", train=train_paths, render=render_paths,
