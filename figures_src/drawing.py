@@ -18,6 +18,18 @@ import numpy as np
 # is shown scaled down to it, and so is all of its text.
 COLUMN_CSS_PX = 690
 
+# The languages the site is written in; figures with text are drawn once per language.
+LANGUAGES = ("en", "ko")
+
+
+def words(style: Any) -> Callable[[str, str], str]:
+    """A figure's text in the language it is drawn for (``style.lang``, English if unset):
+    ``t = words(style)``, then ``t("epoch {}", "에포크 {}").format(n)``. The Korean sits next
+    to the English in the chapter, so the two cannot drift apart."""
+    if getattr(style, "lang", "en") == "ko":
+        return lambda english, korean: korean
+    return lambda english, korean: english
+
 
 @dataclass
 class Animation:

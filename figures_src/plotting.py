@@ -6,9 +6,13 @@ everywhere: class 0 is blue, class 1 orange, class 2 green.
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
+# A glyph missing from every font would be drawn as an empty box ("tofu"): stop instead.
+warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap  # noqa: E402
@@ -31,7 +35,9 @@ PROBABILITY_MAP = LinearSegmentedColormap.from_list(
 )
 
 STYLE = {
-    "font.family": "DejaVu Sans",
+    # Hangul comes from Nanum Gothic (Debian's fonts-nanum), glyph by glyph: English figures
+    # never use it, so they are drawn exactly as before.
+    "font.family": ["DejaVu Sans", "NanumGothic"],
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.labelsize": 11,
