@@ -22,13 +22,29 @@ COLUMN_CSS_PX = 690
 LANGUAGES = ("en", "ko")
 
 
+_spoken = [False]  # whether the drawing under way has used words(); see drew_words()
+
+
 def words(style: Any) -> Callable[[str, str], str]:
     """A figure's text in the language it is drawn for (``style.lang``, English if unset):
     ``t = words(style)``, then ``t("epoch {}", "에포크 {}").format(n)``. The Korean sits next
     to the English in the chapter, so the two cannot drift apart."""
-    if getattr(style, "lang", "en") == "ko":
-        return lambda english, korean: korean
-    return lambda english, korean: english
+    korean = getattr(style, "lang", "en") == "ko"
+
+    def t(english: str, in_korean: str) -> str:
+        _spoken[0] = True
+        return in_korean if korean else english
+
+    return t
+
+
+def drew_words(reset: bool = False) -> bool:
+    """Whether a figure drawn since the last reset used words: if none did, one drawing
+    serves every language. ``reset=True`` starts counting afresh."""
+    spoken = _spoken[0]
+    if reset:
+        _spoken[0] = False
+    return spoken
 
 
 @dataclass

@@ -14,7 +14,7 @@ from figures_src.engine.config import ROOT, Settings
 from figures_src.engine.jobs import Job
 
 TOY_MODULE = '''
-"""Two tiny jobs: a curve drawn point by point, and one that raises."""
+"""Tiny jobs: a curve drawn point by point, one that raises, and one with words."""
 
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from figures_src.engine import animate, job
 from figures_src.plotting import new_figure
 
 from figures_src.datasets import DataError
+from figures_src.drawing import words
 
 CALLS = Path(__file__).with_suffix(".calls")
 
@@ -59,12 +60,21 @@ def render_toy(run, style):
     return {"curve": animate(fig, update, range(len(run.x)), animated=[line]), "still": fig}
 
 
+def render_worded(run, style):
+    note("render-" + style.lang)
+    t = words(style)
+    fig = new_figure(2, 1)
+    fig.text(0.1, 0.4, t("{} points", "점 {}개").format(len(run.x)), fontsize=12)
+    return {"label": fig}
+
+
 for suffix, problem in (("ok", None), ("boom", "explode"), ("nodata", "missing")):
     job(f"NAME.{suffix}", train=train_toy, render=render_toy,
         params=dict(points=5, explode=problem == "explode", missing=problem == "missing"),
         bounds=dict(points=(2, 100)), style=dict(color="#0072B2"), quick=dict(points=3))
     if suffix == "ok":
         job("NAME.shared", train="NAME.ok", render=render_toy, style=dict(color="#009E73"))
+        job("NAME.worded", train="NAME.ok", render=render_worded)
 '''
 
 _count = itertools.count()

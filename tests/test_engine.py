@@ -19,7 +19,7 @@ from figures_src.engine import keys
 from figures_src.engine.cache import Cache
 from figures_src.engine.jobs import ConfigError, all_jobs
 from figures_src.engine.report import BuildError
-from figures_src.engine.runner import build
+from figures_src.engine.runner import HANGUL_FONT_MISSING, build
 
 
 def statuses(results):
@@ -107,6 +107,30 @@ def test_user_error_is_one_line_without_traceback(toy, caplog):
     )
     assert "Traceback" not in caplog.text
     assert statuses(build(toy.settings, registry=toy.registry("ok"))) == {"ok": "cached"}
+
+
+def test_figures_with_words_are_drawn_in_each_language_from_one_training(toy):
+    results = build(toy.settings, registry=toy.registry("ok", "worded"))
+    assert sorted(toy.calls()) == ["render", "render-en", "render-ko", "train"]
+    plain, worded = results
+    assert plain.languages == ["en"] and not any(".ko." in p for p in plain.outputs)
+    assert worded.languages == ["en", "ko"]
+    names = sorted(os.path.basename(p) for p in worded.outputs)
+    assert names == ["label.ko.png", "label.png"]
+    assert worded.media["label"]["ko"]["min_text_px"] == worded.media["label"]["min_text_px"]
+    english, korean = (toy.settings.root / p for p in sorted(worded.outputs, reverse=True))
+    assert english.read_bytes() != korean.read_bytes()
+
+
+def test_a_missing_hangul_font_is_one_line(toy, caplog):
+    toy.edit("    t = words(style)\n", """    import matplotlib
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans"]  # as if Nanum Gothic were absent
+    t = words(style)\n""")
+    with pytest.raises(BuildError) as caught:
+        build(toy.settings, registry=toy.registry("worded"))
+    assert str(caught.value) == f"figure job {toy.name}.worded: {HANGUL_FONT_MISSING}"
+    assert "Traceback" not in caplog.text
+    assert not list((toy.settings.cache_dir / "entries").glob("*worded*/render-*"))
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])

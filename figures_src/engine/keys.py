@@ -27,8 +27,9 @@ CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
 # What the render step's output depends on beyond its own source: how frames are drawn
-# (figures_src.drawing, used through the engine's `animate`) and how they are encoded.
-RENDER_FILES = ("drawing.py", "engine/media.py")
+# (figures_src.drawing, used through the engine's `animate`; the style and fonts of
+# figures_src.plotting; the languages) and how they are encoded.
+RENDER_FILES = ("drawing.py", "plotting.py", "engine/media.py")
 
 
 def digest(value: Any) -> str:
@@ -182,10 +183,27 @@ def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
     return digest([CACHE_FORMAT, "train", job.trained_by, source, params, settings.quick, versions])
 
 
+@cache
+def font_digest() -> str:
+    """A sha256 of the font files the figures are drawn with (each font family of the
+    style, by name); a family that is not installed counts as absent."""
+    from matplotlib import font_manager
+
+    from figures_src.plotting import STYLE
+
+    files = {}
+    for family in STYLE["font.family"]:
+        with contextlib.suppress(ValueError):
+            files[family] = Path(font_manager.findfont(family, fallback_to_default=False))
+    return file_digest(files)
+
+
 def render_key(job: Any, trained_key: str) -> str:
-    """The key of a job's render step: its model's train key, its source and its style."""
+    """The key of a job's render step: its model's train key, its source and its style,
+    how frames are drawn and encoded, and the fonts."""
     source, media = source_digest(job.render), file_digest(package_files(*RENDER_FILES))
-    return digest([CACHE_FORMAT, "render", trained_key, source, dict(job.style), media])
+    drawn = [source, dict(job.style), media, font_digest()]
+    return digest([CACHE_FORMAT, "render", trained_key, *drawn])
 
 
 def stamp(settings: Any, only: str | None, registry: dict[str, Any] | None) -> str:

@@ -41,7 +41,8 @@ class JobResult:
     outputs: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     steps: dict[str, str] = field(default_factory=dict)
-    media: dict[str, Any] = field(default_factory=dict)
+    media: dict[str, Any] = field(default_factory=dict)  # facts per output; ["ko"]: its Korean
+    languages: list[str] = field(default_factory=lambda: ["en"])  # the languages it was drawn in
     error: str | None = None
     user_error: bool = False  # a one-line message for the maintainer, not a traceback
 

@@ -88,8 +88,9 @@ def _train(task: Task, cache: Cache, warn: Callable) -> tuple[Entry, str | None]
     return entry, f"{time.perf_counter() - start:.1f} s"
 
 
-def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Entry:
-    """Draw one job from the trained arrays and store its encoded outputs."""
+def _draw(task: Task, job: Job, trained: Entry, lang: str) -> tuple[dict, dict]:
+    """The job's outputs drawn in one language, from a fresh copy of the trained arrays, and
+    encoded: files and facts (see media.encode_outputs)."""
     import numpy as np
 
     from figures_src.engine import media
@@ -97,9 +98,43 @@ def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Ent
     with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
         run = SimpleNamespace(**{k: data[k] for k in data.files})
     run.metrics, run.params = trained.meta["metrics"], SimpleNamespace(**task.params)
-    files, facts = media.encode_outputs(job.render(run, SimpleNamespace(**job.style)))
-    meta = {"metrics": run.metrics, "params": task.params, "media": facts}
-    return cache.write(job.name, "render", key, files, meta)
+    try:
+        return media.encode_outputs(job.render(run, SimpleNamespace(**job.style, lang=lang)))
+    except UserWarning as warning:  # figures_src.plotting makes a missing glyph an error
+        if "missing from font" not in str(warning):
+            raise
+        missing = HANGUL_FONT_MISSING if lang == "ko" else f"a {lang} label: {warning}"
+        raise media.MediaError(missing) from None
+
+
+HANGUL_FONT_MISSING = (
+    "the Korean figures need a Hangul font: install Nanum Gothic "
+    "(apt-get install fonts-nanum), then build again"
+)
+
+
+def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Entry:
+    """Draw one job from the trained arrays, in English and then, if the figures have words,
+    in every other language; store the encoded outputs of all of them in one entry. A Korean
+    file is named like its English one with ``.ko`` before the extension (``x.ko.png``)."""
+    from figures_src.drawing import LANGUAGES, drew_words
+    from figures_src.engine import media
+
+    files, facts, languages = {}, {}, []
+    for lang in LANGUAGES:
+        drew_words(reset=True)
+        drawn, drawn_facts = _draw(task, job, trained, lang)
+        languages.append(lang)
+        if lang == LANGUAGES[0]:
+            files, facts = drawn, drawn_facts
+        else:
+            files.update({media.localized(name, lang): data for name, data in drawn.items()})
+            for output, found in drawn_facts.items():
+                facts[output][lang] = found
+        if not drew_words():
+            break  # no words in these figures: the English drawing serves every language
+    meta = {"metrics": trained.meta["metrics"], "params": task.params, "media": facts}
+    return cache.write(job.name, "render", key, files, dict(meta, languages=languages))
 
 
 def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]]:
