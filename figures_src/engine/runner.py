@@ -40,13 +40,29 @@ class Task:
     retrain: bool = False  # --force
 
 
-def _worker_init(fashion_mnist_dir: str | None) -> None:
+def _worker_init(fashion_mnist_dir: str | None, warm: bool) -> None:
     """One compute thread per worker, set before any numerical library loads: the workers
-    share the cores, and results don't depend on how many workers there are."""
+    share the cores, and results don't depend on how many workers there are. A warm worker
+    imports the chapters (and torch) at once, while the parent is still planning."""
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = "1"
     if fashion_mnist_dir:
         os.environ["FASHION_MNIST_DIR"] = fashion_mnist_dir
+    if warm:
+        all_jobs()
+
+
+def _pool(settings: Settings, workers: int, warm: bool) -> ProcessPoolExecutor:
+    """The worker pool; a warm one starts its workers now (a worker starts per task sent)."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(settings.fashion_mnist_dir, warm),
+    )
+    for _ in range(workers if warm else 0):
+        pool.submit(int)
+    return pool
 
 
 def _read(cache: Cache, job: str, step: str, key: str, warn: Callable) -> Entry | None:
@@ -216,27 +232,24 @@ def build(
         report.write_report(cache, results, settings.quick)
         return results
 
-    registry = all_jobs() if registry is None else registry
-    check_overrides(settings, {name: j.trained_by for name, j in registry.items()})
-    chosen = select(registry, only)
-    results, tasks, used = _plan(chosen, settings, cache, force)
-    for result in results.values():
-        progress(result)
-    if tasks:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs or os.cpu_count() or 1, len(tasks)),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(settings.fashion_mnist_dir,),
-        ) as pool:
-            futures = [pool.submit(run_task, t, settings) for t in _longest_first(tasks, cache)]
-            for future in as_completed(futures):
-                done, notes = future.result()
-                for note in notes:
-                    log.warning(note)
-                for result in done:
-                    results[result.name] = result
-                    progress(result)
+    pool = _pool(settings, jobs or os.cpu_count() or 1, warm=registry is None)
+    try:
+        registry = all_jobs() if registry is None else registry
+        check_overrides(settings, {name: j.trained_by for name, j in registry.items()})
+        chosen = select(registry, only)
+        results, tasks, used = _plan(chosen, settings, cache, force)
+        for result in results.values():
+            progress(result)
+        futures = [pool.submit(run_task, t, settings) for t in _longest_first(tasks, cache)]
+        for future in as_completed(futures):
+            done, notes = future.result()
+            for note in notes:
+                log.warning(note)
+            for result in done:
+                results[result.name] = result
+                progress(result)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
     ordered = [results[job.name] for job in chosen]
     report.write_report(cache, ordered, settings.quick)
