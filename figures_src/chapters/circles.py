@@ -344,7 +344,9 @@ def probability_colorbar(fig, rect, t) -> None:
     key = ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP)
     bar = fig.colorbar(key, cax=fig.add_axes(rect))
     bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
-    bar.set_label(t("P(inner ring)", "P(안쪽 원)"))
+    # Hangul sets thicker than Latin: at the bar's top, the Korean label clears the
+    # y label of a panel to its right.
+    bar.set_label(t("P(inner ring)", "P(안쪽 원)"), loc=t("center", "top"))
     bar.outline.set_visible(False)
 
 

@@ -97,7 +97,7 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             t("layer 1 · linear map W₁x", "1층 · 선형 변환 W₁x"),
             t(
                 "the plane goes into 16 dimensions; we look at it face on",
-                "평면이 16차원 공간으로 들어간다. 그 평면을 정면에서 본다",
+                "평면이 16차원 공간으로 옮겨진다. 그 평면을 정면에서 본다",
             ),
             in_plane,
             glide(points, moved @ flat.T),
@@ -117,14 +117,14 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             t("camera turn", "카메라 회전"),
             t(
                 "nothing moves: we turn to the two directions layer 2 reads",
-                "점은 그대로다. 2층이 읽는 두 방향으로 시점을 돌린다",
+                "점은 움직이지 않는다. 2층이 읽는 두 방향으로 시점만 돌린다",
             ),
             layer2,
             camera_turn(shifted, flat, view),
             None,
         ),
         (
-            t("layer 1 · bend: ReLU on 16 units", "1층 · 휘기: 유닛 16개에 ReLU"),
+            t("layer 1 · bend: ReLU on 16 units", "1층 · 휘기: 유닛 16개에 ReLU 적용"),
             t(
                 "dashed: a straight line that now separates {:.1%}",
                 "점선: 이제 {:.1%}를 가르는 직선",
@@ -135,7 +135,7 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
         ),
         (
             t("layer 2 · linear map", "2층 · 선형 변환"),
-            t("a 2 x 2 map within this view", "이 시점 안에서의 2 x 2 변환"),
+            t("a 2 x 2 map within this view", "이 시점 안에서 일어나는 2 x 2 변환"),
             inputs,
             glide(folded, read),
             None,
@@ -151,7 +151,7 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             t("layer 2 · bend: ReLU", "2층 · 휘기: ReLU"),
             t(
                 "negatives pressed onto the axes: the hidden layer",
-                "음수는 축 위로 눌린다: 은닉층",
+                "음수 값은 축으로 눌린다. 이것이 은닉층이다",
             ),
             units,
             glide(read + run.b2, np.maximum(read + run.b2, 0)),

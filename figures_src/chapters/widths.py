@@ -92,7 +92,7 @@ def render_widths(run, style):
         left = ax.get_position().x0 - 0.06
         final_mean = run.metrics[f"{label}_accuracy"]
         fig.text(left, 0.76, t("{} units per layer", "층마다 유닛 {}개").format(width), fontsize=12)
-        mean_line = t("final mean of {} seeds: {:.1%}", "시드 {}개의 최종 평균: {:.1%}")
+        mean_line = t("final mean of {} seeds: {:.1%}", "시드 {}개의 최종 평균 정확도: {:.1%}")
         fig.text(left, 0.715, mean_line.format(seeds, final_mean))
         now.append(fig.text(left, 0.67, ""))
         shows.append(show)
@@ -100,12 +100,12 @@ def render_widths(run, style):
     probability_colorbar(fig, (0.895, 0.08, 0.012, 0.55), t)
     heading = t(
         "{} tanh layers; the best of {} seeds at each width",
-        "tanh 층 {}개, 너비마다 시드 {}개 중 최고",
+        "tanh 층 {}개, 너비별로 시드 {}개 중 최고 성능",
     ).format(run.params.depth, seeds)
     fig.text(0.04, 0.94, heading, fontsize=12)
     clock = fig.text(0.04, 0.885, "", fontsize=12)
     class_legend(fig, circle_names(t), loc="upper right", bbox_to_anchor=(1, 0.9), ncols=2)
-    now_line = t("best seed, this epoch: {:.1%}", "최고 시드, 이번 에포크: {:.1%}")
+    now_line = t("best seed, this epoch: {:.1%}", "최고 시드의 현재 정확도: {:.1%}")
 
     def update(frame: int) -> str:
         for show, text, label in zip(shows, now, ("narrow", "wide"), strict=True):
