@@ -18,6 +18,7 @@ from matplotlib.colors import BoundaryNorm
 from torch import nn
 
 from figures_src import datasets
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.nn import accuracy, linear_probe_accuracy, tensor, train_epochs
 from figures_src.plotting import (
@@ -34,10 +35,8 @@ from figures_src.plotting import (
 # %% [markdown]
 # ## Circles: the model
 
+
 # --8<-- [start:circles-model]
-CIRCLE_NAMES = ("outer ring", "inner ring")
-
-
 class BottleneckNet(nn.Module):
     """2 → Dense ``width`` ReLU → Dense ``bottleneck`` ReLU → Dense ``classes``
     (softmax inside the loss). The circles use 16, 2, 2; the spiral 32, 3, 3."""
@@ -241,15 +240,21 @@ def circles_metrics(a: dict, p) -> dict:
 
 
 # --8<-- [start:circles-render]
-def hidden_panel(ax, run):
+def circle_names(t) -> tuple[str, str]:
+    """The two classes' names, in the figure's language ``t``."""
+    return t("outer ring", "바깥 원"), t("inner ring", "안쪽 원")
+
+
+def hidden_panel(ax, run, t):
     """The hidden-layer scatter with the output layer's line, updated by
     ``show(epoch)``. The view follows the points, so the tick values change from
     frame to frame."""
-    ax.set_xlabel("hidden unit 1 →")
-    ax.set_ylabel("hidden unit 2 →")
+    ax.set_xlabel(t("hidden unit 1 →", "은닉 유닛 1 →"))
+    ax.set_ylabel(t("hidden unit 2 →", "은닉 유닛 2 →"))
     dots = class_dots(ax, run.hidden[0], run.y, size=3.2, alpha=0.75)
     (boundary,) = ax.plot([], [], color=INK, lw=1.4, ls="--")
     outside = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
+    outside_note = t("dashed line: outside the view", "점선: 보이는 범위 밖")
     limits = smooth_limits(run.hidden)
 
     def show(epoch: int) -> None:
@@ -260,30 +265,35 @@ def hidden_panel(ax, run):
         w, b = run.out_w[epoch], run.out_b[epoch]
         line = line_in_box(w[1] - w[0], b[1] - b[0], (x0, x1), (y0, y1))
         boundary.set_data(*line)
-        outside.set_text("" if len(line[0]) else "dashed line: outside the view")
+        outside.set_text("" if len(line[0]) else outside_note)
 
     # The axes' ticks are redrawn with the points, since the view moves.
     return show, [ax.xaxis, ax.yaxis, *dots, boundary, outside]
 
 
-def status_line(run, epoch: int) -> str:
+def status_line(run, epoch: int, t) -> str:
     loss, acc = run.loss[epoch], run.accuracy[epoch]
-    return f"epoch {epoch:>2}   loss {loss:.3f}   accuracy {acc:.1%}"
+    line = t(
+        "epoch {:>2}   loss {:.3f}   accuracy {:.1%}", "에포크 {:>2}   손실 {:.3f}   정확도 {:.1%}"
+    )
+    return line.format(epoch, loss, acc)
 
 
 def render_hidden(run, style):
     """The 2-D hidden representation over the epochs, with the output layer's line."""
+    t = words(style)
     fig = new_figure(6.4, 4.8)
     ax = fig.add_axes((0.12, 0.11, 0.84, 0.72))
-    fig.text(0.12, 0.93, "Second hidden layer (2 ReLU units)", fontsize=13)
+    title = t("Second hidden layer (2 ReLU units)", "두 번째 은닉층 (ReLU 유닛 2개)")
+    fig.text(0.12, 0.93, title, fontsize=13)
     status = fig.text(0.12, 0.875, "", fontsize=11)
-    show, artists = hidden_panel(ax, run)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(0.98, 0.985))
+    show, artists = hidden_panel(ax, run, t)
+    class_legend(fig, circle_names(t), loc="upper right", bbox_to_anchor=(0.98, 0.985))
 
     def update(epoch: int) -> str:
         show(epoch)
-        status.set_text(status_line(run, epoch))
-        return f"epoch {epoch}"
+        status.set_text(status_line(run, epoch, t))
+        return t("epoch {}", "에포크 {}").format(epoch)
 
     frames = range(len(run.loss))
     moving = [*artists, status]
@@ -329,33 +339,36 @@ def probability_panel(ax, prob, X, y, extent: float = 1.5):
     return show, [image, *dots, line]
 
 
-def probability_colorbar(fig, rect) -> None:
+def probability_colorbar(fig, rect, t) -> None:
     """The key to the bands: one colour per tenth of P(inner ring)."""
     key = ScalarMappable(PROBABILITY_LEVELS, PROBABILITY_MAP)
     bar = fig.colorbar(key, cax=fig.add_axes(rect))
     bar.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
-    bar.set_label("P(inner ring)")
+    # Hangul sets thicker than Latin: at the bar's top, the Korean label clears the
+    # y label of a panel to its right.
+    bar.set_label(t("P(inner ring)", "P(안쪽 원)"), loc=t("center", "top"))
     bar.outline.set_visible(False)
 
 
 def render_two_views(run, style):
     """Input plane (left) and hidden layer (right), frame for frame."""
+    t = words(style)
     fig = new_figure(6.9, 4.3)
     left = fig.add_axes((0.12, 0.11, 0.33, 0.66))
     right = fig.add_axes((0.645, 0.11, 0.335, 0.66))
-    left.set_title("Input plane: P(inner ring)", loc="left")
-    right.set_title("Second hidden layer", loc="left")
+    left.set_title(t("Input plane: P(inner ring)", "입력 평면: P(안쪽 원)"), loc="left")
+    right.set_title(t("Second hidden layer", "두 번째 은닉층"), loc="left")
     status = fig.text(0.02, 0.93, "", fontsize=12)
     show_input, input_artists = probability_panel(left, run.prob, run.X, run.y)
-    probability_colorbar(fig, (0.455, 0.11, 0.012, 0.66))
-    show_hidden, hidden_artists = hidden_panel(right, run)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 1), ncols=2)
+    probability_colorbar(fig, (0.455, 0.11, 0.012, 0.66), t)
+    show_hidden, hidden_artists = hidden_panel(right, run, t)
+    class_legend(fig, circle_names(t), loc="upper right", bbox_to_anchor=(1, 1), ncols=2)
 
     def update(epoch: int) -> str:
         show_input(epoch)
         show_hidden(epoch)
-        status.set_text(status_line(run, epoch))
-        return f"epoch {epoch}"
+        status.set_text(status_line(run, epoch, t))
+        return t("epoch {}", "에포크 {}").format(epoch)
 
     artists = [*input_artists, *hidden_artists, status]
     # Every epoch while the picture changes fast, then every other one (page weight).

@@ -14,7 +14,8 @@ from matplotlib.collections import LineCollection
 from figures_src import plotting
 
 # circles.py registers circles.hidden, whose trained network this figure draws.
-from figures_src.chapters.circles import CIRCLE_NAMES
+from figures_src.chapters.circles import circle_names
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.plotting import INK, MUTED
 
@@ -66,8 +67,9 @@ def best_line(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return probe.coef_[0], float(probe.intercept_[0])
 
 
-def warp_steps(run, points: np.ndarray) -> list[tuple]:
-    """The trained network's steps as (title, note, axis names, path, line);
+def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
+    """The trained network's steps as (title, note, axis names, path, line), in the
+    figure's language ``t``;
     ``path(t)`` is the points' 2-D picture a fraction ``t`` of the way through the
     step, and ``line`` a straight line (normal, offset) drawn once the step is done,
     or None."""
@@ -82,51 +84,75 @@ def warp_steps(run, points: np.ndarray) -> list[tuple]:
     layer1_out = np.maximum(run.X @ run.W1.T + run.b1, 0)
     normal, offset = best_line(layer1_out @ run.W2.T, run.y)
     probe_line = (inside.T @ normal, offset)
-    in_plane = ("layer 1's plane, direction 1", "direction 2")
-    layer2 = ("layer 2's view, direction 1", "direction 2")
-    inputs = ("hidden unit 1, before its ReLU", "hidden unit 2, before its ReLU")
-    units = ("hidden unit 1", "hidden unit 2")
+    direction_2 = t("direction 2", "방향 2")
+    in_plane = (t("layer 1's plane, direction 1", "1층의 평면, 방향 1"), direction_2)
+    layer2 = (t("layer 2's view, direction 1", "2층의 시점, 방향 1"), direction_2)
+    inputs = [
+        t("hidden unit {}, before its ReLU", "은닉 유닛 {} (ReLU 전)").format(k) for k in (1, 2)
+    ]
+    units = [t("hidden unit {}", "은닉 유닛 {}").format(k) for k in (1, 2)]
     probe = run.metrics["folded_linear_probe_accuracy"]
     return [
         (
-            "layer 1 · linear map W₁x",
-            "the plane goes into 16 dimensions; we look at it face on",
+            t("layer 1 · linear map W₁x", "1층 · 선형 변환 W₁x"),
+            t(
+                "the plane goes into 16 dimensions; we look at it face on",
+                "평면이 16차원 공간으로 옮겨진다. 그 평면을 정면에서 본다",
+            ),
             in_plane,
             glide(points, moved @ flat.T),
             None,
         ),
         (
-            "layer 1 · shift + b₁",
-            "most of b₁ points out of this plane: little moves here",
+            t("layer 1 · shift + b₁", "1층 · 평행 이동 + b₁"),
+            t(
+                "most of b₁ points out of this plane: little moves here",
+                "b₁은 대부분 이 평면 밖을 향한다. 여기서는 거의 움직이지 않는다",
+            ),
             in_plane,
             glide(moved @ flat.T, shifted @ flat.T),
             None,
         ),
         (
-            "camera turn",
-            "nothing moves: we turn to the two directions layer 2 reads",
+            t("camera turn", "카메라 회전"),
+            t(
+                "nothing moves: we turn to the two directions layer 2 reads",
+                "점은 움직이지 않는다. 2층이 읽는 두 방향으로 시점만 돌린다",
+            ),
             layer2,
             camera_turn(shifted, flat, view),
             None,
         ),
         (
-            "layer 1 · bend: ReLU on 16 units",
-            f"dashed: a straight line that now separates {probe:.1%}",
+            t("layer 1 · bend: ReLU on 16 units", "1층 · 휘기: 유닛 16개에 ReLU 적용"),
+            t(
+                "dashed: a straight line that now separates {:.1%}",
+                "점선: 이제 {:.1%}를 가르는 직선",
+            ).format(probe),
             layer2,
             glide(shifted @ view.T, folded),
             probe_line,
         ),
         (
-            "layer 2 · linear map",
-            "a 2 x 2 map within this view",
+            t("layer 2 · linear map", "2층 · 선형 변환"),
+            t("a 2 x 2 map within this view", "이 시점 안에서 일어나는 2 x 2 변환"),
             inputs,
             glide(folded, read),
             None,
         ),
-        ("layer 2 · shift + b₂", "", inputs, glide(read, read + run.b2), None),
         (
-            "layer 2 · bend: ReLU",
-            "negatives pressed onto the axes: the hidden layer",
+            t("layer 2 · shift + b₂", "2층 · 평행 이동 + b₂"),
+            "",
+            inputs,
+            glide(read, read + run.b2),
+            None,
+        ),
+        (
+            t("layer 2 · bend: ReLU", "2층 · 휘기: ReLU"),
+            t(
+                "negatives pressed onto the axes: the hidden layer",
+                "음수 값은 축으로 눌린다. 이것이 은닉층이다",
+            ),
             units,
             glide(read + run.b2, np.maximum(read + run.b2, 0)),
             None,
@@ -134,11 +160,14 @@ def warp_steps(run, points: np.ndarray) -> list[tuple]:
     ]
 
 
-def warp_frames(steps, points: np.ndarray, per_step: int, hold: int) -> list[tuple]:
+def warp_frames(steps, points: np.ndarray, per_step: int, hold: int, t) -> list[tuple]:
     """(title, note, axis names, picture, line) per frame: the input plane, then each
     step gliding in ``per_step`` eased frames and holding for ``hold`` (with its
     line, if any)."""
-    start = (f"0/{len(steps)} · the input plane", "a grid and a sample of the data")
+    start = (
+        t("0/{} · the input plane", "0/{} · 입력 평면").format(len(steps)),
+        t("a grid and a sample of the data", "격자와 데이터 표본"),
+    )
     frames = [(*start, ("x₁", "x₂"), points, None)] * hold
     for k, (title, note, axes, path, line) in enumerate(steps, 1):
         name = f"{k}/{len(steps)} · {title}"
@@ -161,7 +190,8 @@ def render_grid_warp(run, style):
     every = max(1, len(run.X) // 400)
     data, labels = run.X[::every], run.y[::every]
     points = np.concatenate([grid_points, data])
-    frames = warp_frames(warp_steps(run, points), points, style.steps, style.hold)
+    t = words(style)
+    frames = warp_frames(warp_steps(run, points, t), points, style.steps, style.hold, t)
 
     fig = plotting.new_figure(5.6, 5.8)
     ax = fig.add_axes((0.15, 0.17, 0.81, 0.66))
@@ -173,7 +203,8 @@ def render_grid_warp(run, style):
     ax.add_collection(mesh)
     dots = plotting.class_dots(ax, data, labels, size=3.4, zorder=3)
     (cut,) = ax.plot([], [], color=INK, lw=1.4, ls="--", zorder=4)
-    plotting.class_legend(fig, CIRCLE_NAMES, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
+    names = circle_names(t)
+    plotting.class_legend(fig, names, loc="lower right", bbox_to_anchor=(0.98, 0), ncols=2)
     aspect = ax.bbox.width / ax.bbox.height
     pictures = [f[3] for f in frames]
     limits = plotting.smooth_limits(pictures, pad=0.04, smoothing=0.12, aspect=aspect)

@@ -16,6 +16,7 @@ from torch import nn
 
 from figures_src import datasets
 from figures_src.chapters.circles import alive_units, first_healthy_seed, plane_grid, replay
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.nn import accuracy, linear_probe_accuracy, tensor
 from figures_src.plotting import (
@@ -32,9 +33,6 @@ from figures_src.plotting import (
 
 
 # --8<-- [start:spiral-train]
-SPIRAL_NAMES = ("arm 1", "arm 2", "arm 3")
-
-
 def silent_units(hidden: np.ndarray, min_share: float) -> np.ndarray:
     """(snapshots, units): True where a unit is non-zero on fewer than ``min_share``
     of the points: the seed search's rule for a unit that is not alive."""
@@ -152,11 +150,17 @@ def region_colors(prob: np.ndarray) -> np.ndarray:
 def render_spiral(run, style):
     """Input-plane regions, and the 3-D hidden layer as its three pairwise
     projections."""
+    t = words(style)
     fig = new_figure(6.9, 6.6)
     boxes = [(x, y, 0.36, 0.33) for y in (0.52, 0.08) for x in (0.11, 0.61)]
     regions, *projections = [fig.add_axes(box) for box in boxes]
     status = fig.text(0.02, 0.955, "", fontsize=12)
-    regions.set_title("Input plane: predicted arm", fontsize=11, loc="left")
+    progress = t(
+        "epoch {:>3}   loss {:.3f}   accuracy {:.1%}", "에포크 {:>3}   손실 {:.3f}   정확도 {:.1%}"
+    )
+    regions.set_title(
+        t("Input plane: predicted arm", "입력 평면: 예측한 나선팔"), fontsize=11, loc="left"
+    )
     first = region_colors(run.prob[0].astype(np.float32))
     box = (-1.1, 1.1, -1.1, 1.1)
     image = regions.imshow(first, origin="lower", extent=box, interpolation="nearest")
@@ -166,14 +170,15 @@ def render_spiral(run, style):
     pairs = [(0, 1), (0, 2), (1, 2)]
     dots, limits = [], []
     for ax, (i, j) in zip(projections, pairs, strict=True):
-        ax.set_title(f"hidden units {i + 1} and {j + 1}", fontsize=11, loc="left")
-        ax.set_xlabel(f"unit {i + 1} →")
-        ax.set_ylabel(f"unit {j + 1} →")
+        pair = t("hidden units {} and {}", "은닉 유닛 {}, {}").format(i + 1, j + 1)
+        ax.set_title(pair, fontsize=11, loc="left")
+        ax.set_xlabel(t("unit {} →", "유닛 {} →").format(i + 1))
+        ax.set_ylabel(t("unit {} →", "유닛 {} →").format(j + 1))
         dots.append(class_dots(ax, run.hidden[0][:, [i, j]], run.y, size=2.0))
         limits.append(smooth_limits(run.hidden[:, :, [i, j]]))
     class_legend(
         fig,
-        SPIRAL_NAMES,
+        [t("arm {}", "나선팔 {}").format(arm) for arm in (1, 2, 3)],
         loc="upper right",
         bbox_to_anchor=(0.99, 0.995),
         ncols=3,
@@ -191,8 +196,8 @@ def render_spiral(run, style):
             move_class_dots(dot, run.hidden[frame][:, [i, j]], run.y)
         epoch = int(run.epochs[frame])
         loss, acc = run.loss[frame], run.accuracy[frame]
-        status.set_text(f"epoch {epoch:>3}   loss {loss:.3f}   accuracy {acc:.1%}")
-        return f"epoch {epoch}"
+        status.set_text(progress.format(epoch, loss, acc))
+        return t("epoch {}", "에포크 {}").format(epoch)
 
     frames = range(len(run.epochs))
     # The data after the image, or the image would hide them.

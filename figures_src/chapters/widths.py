@@ -15,13 +15,14 @@ from torch import nn
 
 from figures_src import datasets
 from figures_src.chapters.circles import (
-    CIRCLE_NAMES,
+    circle_names,
     plane_grid,
     probability_colorbar,
     probability_panel,
     replay,
     snapshot_states,
 )
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.nn import accuracy, tensor, train_epochs
 from figures_src.plotting import class_legend, new_figure
@@ -80,6 +81,7 @@ def train_widths(p):
 # --8<-- [start:width-render]
 def render_widths(run, style):
     """The best narrow and the best wide network's decision regions, side by side."""
+    t = words(style)
     fig = new_figure(6.9, 5.0)
     panels = [fig.add_axes((x, 0.08, 0.33, 0.55)) for x in (0.1, 0.55)]
     shows, artists, now = [], [], []
@@ -89,24 +91,29 @@ def render_widths(run, style):
         show, moving = probability_panel(ax, prob, run.X, run.y)
         left = ax.get_position().x0 - 0.06
         final_mean = run.metrics[f"{label}_accuracy"]
-        fig.text(left, 0.76, f"{width} units per layer", fontsize=12)
-        fig.text(left, 0.715, f"final mean of {seeds} seeds: {final_mean:.1%}")
+        fig.text(left, 0.76, t("{} units per layer", "층마다 유닛 {}개").format(width), fontsize=12)
+        mean_line = t("final mean of {} seeds: {:.1%}", "시드 {}개의 최종 평균 정확도: {:.1%}")
+        fig.text(left, 0.715, mean_line.format(seeds, final_mean))
         now.append(fig.text(left, 0.67, ""))
         shows.append(show)
         artists += moving
-    probability_colorbar(fig, (0.895, 0.08, 0.012, 0.55))
-    heading = f"{run.params.depth} tanh layers; the best of {seeds} seeds at each width"
+    probability_colorbar(fig, (0.895, 0.08, 0.012, 0.55), t)
+    heading = t(
+        "{} tanh layers; the best of {} seeds at each width",
+        "tanh 층 {}개, 너비별로 시드 {}개 중 최고 성능",
+    ).format(run.params.depth, seeds)
     fig.text(0.04, 0.94, heading, fontsize=12)
     clock = fig.text(0.04, 0.885, "", fontsize=12)
-    class_legend(fig, CIRCLE_NAMES, loc="upper right", bbox_to_anchor=(1, 0.9), ncols=2)
+    class_legend(fig, circle_names(t), loc="upper right", bbox_to_anchor=(1, 0.9), ncols=2)
+    now_line = t("best seed, this epoch: {:.1%}", "최고 시드의 현재 정확도: {:.1%}")
 
     def update(frame: int) -> str:
         for show, text, label in zip(shows, now, ("narrow", "wide"), strict=True):
             show(frame)
             curve = getattr(run, f"{label}_accuracy")
-            text.set_text(f"best seed, this epoch: {curve[frame]:.1%}")
-        clock.set_text(f"epoch {int(run.epochs[frame]):>3}")
-        return f"epoch {int(run.epochs[frame])}"
+            text.set_text(now_line.format(curve[frame]))
+        clock.set_text(t("epoch {:>3}", "에포크 {:>3}").format(int(run.epochs[frame])))
+        return t("epoch {}", "에포크 {}").format(int(run.epochs[frame]))
 
     frames = range(len(run.epochs))
     moving = [*artists, *now, clock]
