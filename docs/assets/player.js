@@ -21,6 +21,32 @@
   "use strict";
 
   var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  // The player's own words, in the page's language (<html lang>, set per language).
+  var WORDS = {
+    en: {
+      play: "Play animation",
+      pause: "Pause animation",
+      previous: "Previous frame",
+      next: "Next frame",
+      frame: "Frame",
+      player: "Animation player: space to play or pause, arrow keys to step",
+      frameOf: function (n, count) {
+        return "frame " + n + " of " + count;
+      },
+    },
+    ko: {
+      play: "애니메이션 재생",
+      pause: "애니메이션 일시 정지",
+      previous: "이전 프레임",
+      next: "다음 프레임",
+      frame: "프레임",
+      player: "애니메이션 플레이어: 스페이스 키로 재생과 일시 정지, 화살표 키로 한 프레임씩 이동",
+      frameOf: function (n, count) {
+        return "프레임 " + n + "/" + count;
+      },
+    },
+  };
+  var say = WORDS[(document.documentElement.lang || "en").slice(0, 2)] || WORDS.en;
   var players = []; // the current page's players, in document order
   var chosen = null; // the player the reader started, if any
 
@@ -76,16 +102,16 @@
 
     var controls = document.createElement("div");
     controls.className = "mx-controls";
-    var toggle = button("Play animation", "►");
-    var back = button("Previous frame", "◀");
-    var forward = button("Next frame", "▶");
+    var toggle = button(say.play, "►");
+    var back = button(say.previous, "◀");
+    var forward = button(say.next, "▶");
     var scrubber = document.createElement("input");
     scrubber.type = "range";
     scrubber.min = "0";
     scrubber.max = String(count - 1);
     scrubber.step = "1";
     scrubber.className = "mx-scrubber";
-    scrubber.setAttribute("aria-label", "Frame");
+    scrubber.setAttribute("aria-label", say.frame);
     var label = document.createElement("span");
     label.className = "mx-label";
     label.setAttribute("aria-live", "polite");
@@ -94,7 +120,7 @@
     root.textContent = "";
     root.append(canvas, controls);
     root.tabIndex = 0;
-    root.setAttribute("aria-label", "Animation player: space to play or pause, arrow keys to step");
+    root.setAttribute("aria-label", say.player);
     root.dataset.playing = "0";
 
     var sheet = null;
@@ -109,7 +135,7 @@
         context.drawImage(sheet, x, y, meta.width, meta.height, 0, 0, meta.width, meta.height);
       }
       scrubber.value = String(frame);
-      label.textContent = meta.labels[frame] || "frame " + (frame + 1) + " of " + count;
+      label.textContent = meta.labels[frame] || say.frameOf(frame + 1, count);
       root.dataset.frame = String(frame);
     }
 
@@ -126,7 +152,7 @@
       if (on === this.playing) return;
       this.playing = on;
       toggle.textContent = on ? "❚❚" : "►";
-      toggle.setAttribute("aria-label", on ? "Pause animation" : "Play animation");
+      toggle.setAttribute("aria-label", on ? say.pause : say.play);
       root.dataset.playing = on ? "1" : "0";
       if (timer) window.clearTimeout(timer);
       timer = on ? window.setTimeout(tick, meta.durations_ms[frame]) : null;
