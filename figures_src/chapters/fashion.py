@@ -155,7 +155,7 @@ def render_training(run, style):
     t = words(style)
     fig = new_figure(9, 5.4)
     title = t(
-        "Autoencoder: test images and what it rebuilds", "오토인코더: 테스트 이미지와 그 복원"
+        "Autoencoder: test images and what it rebuilds", "오토인코더: 테스트 이미지와 그 재구성"
     )
     fig.text(0.03, 0.955, title, fontsize=13)
     status = fig.text(0.97, 0.955, "", fontsize=11, ha="right")
@@ -166,7 +166,7 @@ def render_training(run, style):
     rebuilt = bottom.imshow(strip(run.reconstructions[0]), **grid)
     rows = (
         (top, t("original", "원본")),
-        (bottom, t("rebuilt from\nits latent vector", "잠재 벡터로\n복원한 이미지")),
+        (bottom, t("rebuilt from\nits latent vector", "잠재 벡터에서\n재구성한 이미지")),
     )
     for ax, label in rows:
         ax.set_axis_off()
