@@ -247,7 +247,8 @@ def labelled_map(n_per_class: int = 60, seed: int = 0):
     ax.scatter(*points.T, s=4)
     ax.set_aspect("equal", adjustable="datalim")
     ax.margins(0.08)
-    return fig, ax, points, y, tsne.place_labels(ax, points, y, fontsize=11)
+    names = datasets.FASHION_CLASSES
+    return fig, ax, points, y, tsne.place_labels(ax, points, y, names, fontsize=11)
 
 
 def test_labels_sit_beside_their_islands_not_on_them():
@@ -267,6 +268,19 @@ def test_labels_sit_beside_their_islands_not_on_them():
         assert covered <= 3  # beside the dots, not over them (600 dots in all)
         for other in boxes[c + 1 :]:
             assert not box.overlaps(other)
+
+
+def test_figures_name_the_classes_in_the_language_they_are_drawn_in():
+    from types import SimpleNamespace
+
+    from figures_src.drawing import words
+
+    english = tsne.class_names(words(SimpleNamespace(lang="en")))
+    korean = tsne.class_names(words(SimpleNamespace(lang="ko")))
+    assert english == list(datasets.FASHION_CLASSES)
+    assert korean[1] == "바지" and korean[9] == "앵클 부츠"
+    assert all(re.search("[가-힣]", name) for name in korean)
+    assert len(set(korean)) == 10
 
 
 def test_overlaps_is_true_only_for_boxes_that_share_area():

@@ -19,8 +19,8 @@ from figures_src import datasets
 from figures_src.chapters.tsne import (
     EXAGGERATION,
     EXAGGERATION_ITER,
-    FASHION,
     class_geometry,
+    class_names,
     dot_colors,
     map_metrics,
     other_views,
@@ -30,6 +30,7 @@ from figures_src.chapters.tsne import (
     tsne,
     tsne_steps,
 )
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.nn import Autoencoder, tensor, train_epochs
 from figures_src.plotting import TEN_COLORS, new_figure
@@ -151,39 +152,50 @@ def strip(images: np.ndarray, gap: int = 4) -> np.ndarray:
 
 def render_training(run, style):
     """Originals above their reconstructions, epoch by epoch, over the error curves."""
+    t = words(style)
     fig = new_figure(9, 5.4)
-    fig.text(0.03, 0.955, "Autoencoder: test images and what it rebuilds", fontsize=13)
+    title = t(
+        "Autoencoder: test images and what it rebuilds", "오토인코더: 테스트 이미지와 그 재구성"
+    )
+    fig.text(0.03, 0.955, title, fontsize=13)
     status = fig.text(0.97, 0.955, "", fontsize=11, ha="right")
     grid = dict(cmap="gray_r", vmin=0, vmax=1, interpolation="nearest", aspect="equal")
     top = fig.add_axes((0.18, 0.62, 0.8, 0.16))
     bottom = fig.add_axes((0.18, 0.44, 0.8, 0.16))
     top.imshow(strip(run.originals / 255.0), **grid)
     rebuilt = bottom.imshow(strip(run.reconstructions[0]), **grid)
-    for ax, label in ((top, "original"), (bottom, "rebuilt from\nits latent vector")):
+    rows = (
+        (top, t("original", "원본")),
+        (bottom, t("rebuilt from\nits latent vector", "잠재 벡터에서\n재구성한 이미지")),
+    )
+    for ax, label in rows:
         ax.set_axis_off()
         ax.text(-6, 14, label, ha="right", va="center", fontsize=11)
-    for c, name in enumerate(FASHION):  # two lines where a name is too wide for its image
+    for c, name in enumerate(class_names(t)):  # two lines where a name is too wide for its image
         name = name.replace("/", "/\n").replace(" ", "\n")
         top.text(c * 32 + 14, -4, name, ha="center", va="bottom", fontsize=11)
 
     curve = fig.add_axes((0.18, 0.1, 0.53, 0.26))
     epochs = np.arange(len(run.test_mse))
-    curve.plot(epochs, run.train_mse, color=TEN_COLORS[0], lw=1.8, label="training images")
-    curve.plot(epochs, run.test_mse, color=TEN_COLORS[6], lw=1.8, ls="--", label="test images")
+    train_label, test_label = t("training images", "학습 이미지"), t("test images", "테스트 이미지")
+    curve.plot(epochs, run.train_mse, color=TEN_COLORS[0], lw=1.8, label=train_label)
+    curve.plot(epochs, run.test_mse, color=TEN_COLORS[6], lw=1.8, ls="--", label=test_label)
     (marker,) = curve.plot([], [], "o", color=TEN_COLORS[6], ms=7)
     curve.set_yscale("log")
     curve.set_yticks([0.02, 0.05, 0.1], ["0.02", "0.05", "0.1"])
     curve.minorticks_off()
     curve.set_xticks(epochs)
-    curve.set_xlabel("epoch")
-    curve.set_ylabel("mean squared error")
+    curve.set_xlabel(t("epoch", "에포크"))
+    curve.set_ylabel(t("mean squared error", "평균 제곱 오차"))
     curve.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=11)
+
+    progress = t("epoch {} of {}   test MSE {:.4f}", "에포크 {}/{}   테스트 MSE {:.4f}")
 
     def update(epoch: int) -> str:
         rebuilt.set_data(strip(run.reconstructions[epoch]))
         marker.set_data([epoch], [run.test_mse[epoch]])
-        status.set_text(f"epoch {epoch} of {len(epochs) - 1}   test MSE {run.test_mse[epoch]:.4f}")
-        return f"epoch {epoch}"
+        status.set_text(progress.format(epoch, len(epochs) - 1, run.test_mse[epoch]))
+        return t("epoch {}", "에포크 {}").format(epoch)
 
     return animate(fig, update, epochs, style.fps, animated=[rebuilt, marker, status])
 
@@ -192,16 +204,21 @@ def render_training(run, style):
 
 
 # --8<-- [start:scatter]
-def render_scatter(run):
+def render_scatter(run, style):
     """The t-SNE map as dots coloured by class, each island named where it is densest."""
+    t = words(style)
     fig = new_figure(7.2, 6.6)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.88))
     ax.scatter(*run.embedding.T, c=dot_colors(run.y), s=5, linewidths=0, alpha=0.8)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
     ax.margins(0.05)
-    place_labels(ax, run.embedding, run.y, fontsize=11)
-    fig.text(0.03, 0.955, f"t-SNE of {len(run.y):,} test images' latent vectors", fontsize=13)
+    place_labels(ax, run.embedding, run.y, class_names(t), fontsize=11)
+    title = t(
+        "t-SNE of {:,} test images' latent vectors",
+        "테스트 이미지 {:,}장의 잠재 벡터를 t-SNE로 그린 지도",
+    )
+    fig.text(0.03, 0.955, title.format(len(run.y)), fontsize=13)
     return fig
 
 
@@ -247,11 +264,15 @@ def render_thumbnails(run, style):
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.set_axis_off()
-    title = f"{len(kept)} of {len(run.y):,} test images at their t-SNE positions (the others"
+    t = words(style)
+    title = t(
+        "{} of {:,} test images at their t-SNE positions (the others are the dots)",
+        "테스트 이미지 {1:,}장 중 {0}장을 t-SNE 위치에 표시 (나머지는 점)",
+    )
     top = 1 - 0.1 * style.dpi / fig_h
-    fig.text(margin / fig_w, top, title + " are the dots)", fontsize=15, va="top")
+    fig.text(margin / fig_w, top, title.format(len(kept), len(run.y)), fontsize=15, va="top")
     tiles = np.hstack([xy[kept] - tile / 2, xy[kept] + tile / 2])  # labels avoid these
-    place_labels(ax, xy, run.y, fontsize=style.label_size, avoid=tiles)
+    place_labels(ax, xy, run.y, class_names(t), fontsize=style.label_size, avoid=tiles)
     return fig
 
 
@@ -259,21 +280,32 @@ def render_thumbnails(run, style):
 
 
 # --8<-- [start:sizes]
-def render_sizes_and_gaps(run):
+def render_sizes_and_gaps(run, style):
     """Each class's size, and its distance to the nearest other class, before and after t-SNE."""
+    t = words(style)
     fig = new_figure(9, 5)
-    fig.text(0.02, 0.94, "Each class in the latent space and on the t-SNE map", fontsize=13)
-    panels = [
-        ("spread", "size: RMS distance to the class centre\n(share of the whole cloud's)"),
-        ("separation", "gap: distance to the nearest other\nclass centre ÷ the class's size"),
-    ]
+    title = t(
+        "Each class in the latent space and on the t-SNE map",
+        "잠재 공간과 t-SNE 지도에서 본 각 클래스",
+    )
+    fig.text(0.02, 0.94, title, fontsize=13)
+    size = t(
+        "size: RMS distance to the class centre\n(share of the whole cloud's)",
+        "크기: 클래스 중심까지의 RMS 거리\n(전체 점 구름의 크기에 대한 비율)",
+    )
+    gap = t(
+        "gap: distance to the nearest other\nclass centre ÷ the class's size",
+        "간격: 가장 가까운 다른 클래스 중심까지의\n거리 ÷ 그 클래스의 크기",
+    )
+    panels = [("spread", size), ("separation", gap)]
+    latent_label, map_label = t("latent space", "잠재 공간"), t("t-SNE map", "t-SNE 지도")
     rows = np.arange(10)
     for k, (name, title) in enumerate(panels):
         ax = fig.add_axes((0.17 + 0.42 * k, 0.1, 0.36, 0.68))
         before, after = getattr(run, f"{name}_latent"), getattr(run, f"{name}_map")
-        ax.barh(rows - 0.2, before, height=0.4, color="#BBBBBB", label="latent space")
-        ax.barh(rows + 0.2, after, height=0.4, color=TEN_COLORS[0], label="t-SNE map")
-        ax.set_yticks(rows, FASHION if k == 0 else [])
+        ax.barh(rows - 0.2, before, height=0.4, color="#BBBBBB", label=latent_label)
+        ax.barh(rows + 0.2, after, height=0.4, color=TEN_COLORS[0], label=map_label)
+        ax.set_yticks(rows, class_names(t) if k == 0 else [])
         ax.invert_yaxis()
         ax.set_title(title, fontsize=11, loc="left")
         ax.tick_params(axis="y", length=0)
@@ -290,9 +322,9 @@ def render_latent_map(run, style):
     """Every figure of the main map: the training, the scatter, the thumbnails, the sizes."""
     return {
         "training": render_training(run, style),
-        "scatter": render_scatter(run),
+        "scatter": render_scatter(run, style),
         "thumbnails": render_thumbnails(run, style),
-        "sizes_and_gaps": render_sizes_and_gaps(run),
+        "sizes_and_gaps": render_sizes_and_gaps(run, style),
     }
 
 

@@ -16,10 +16,13 @@ import numpy as np
 from matplotlib.colors import to_rgba_array
 
 from figures_src import datasets
+from figures_src.drawing import words
 from figures_src.engine import animate
 from figures_src.plotting import MUTED, TEN_COLORS, new_figure
 
 FASHION = datasets.FASHION_CLASSES
+FASHION_KO = ("티셔츠/탑", "바지", "풀오버", "드레스", "코트",
+              "샌들", "셔츠", "스니커즈", "가방", "앵클 부츠")  # fmt: skip
 PERPLEXITIES = (5, 30, 100)
 # The palette's ten colours, handed out so that classes sharing a border on the map differ
 # the most for red-, green- and blue-blind eyes too (tests/test_latent.py simulates them).
@@ -237,6 +240,11 @@ def dot_colors(y: np.ndarray) -> np.ndarray:
     return to_rgba_array(COLORS)[y]
 
 
+def class_names(t) -> list[str]:
+    """The ten class names in a figure's language (``t = words(style)``)."""
+    return [t(english, korean) for english, korean in zip(FASHION, FASHION_KO, strict=True)]
+
+
 # --8<-- [start:labels]
 def island_hearts(points: np.ndarray, y: np.ndarray, radius: float = 0.1) -> np.ndarray:
     """For each class, the index of its point with the most points of its own class within
@@ -250,18 +258,18 @@ def island_hearts(points: np.ndarray, y: np.ndarray, radius: float = 0.1) -> np.
     return np.array(hearts)
 
 
-def label_islands(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11) -> list:
+def label_islands(ax, points: np.ndarray, y: np.ndarray, names, fontsize: float = 11) -> list:
     """Each class's name at the heart of its island (for the animation, where the islands
     move): dark text on a white box framed in the class's colour."""
     labels = []
     for c, (x, y0) in enumerate(points[island_hearts(points, y)]):
         box = dict(boxstyle="round,pad=0.2", fc="white", ec=COLORS[c], lw=2.5, alpha=0.85)
-        text = ax.text(x, y0, FASHION[c], fontsize=fontsize, ha="center", va="center", bbox=box)
+        text = ax.text(x, y0, names[c], fontsize=fontsize, ha="center", va="center", bbox=box)
         labels.append(text)
     return labels
 
 
-def place_labels(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11, avoid=()) -> list:
+def place_labels(ax, points, y, names, fontsize: float = 11, avoid=()) -> list:
     """Each class's name beside its island, on the nearby spot that covers the fewest points
     and no other label, with a thin line in the class's colour to the island's heart.
     Spots are tried on rings around the heart, in the figure's pixels. Covering one of the
@@ -281,7 +289,7 @@ def place_labels(ax, points: np.ndarray, y: np.ndarray, fontsize: float = 11, av
         box = dict(boxstyle="round,pad=0.25", fc="white", ec=COLORS[c], lw=2, alpha=0.9)
         line = dict(arrowstyle="-", color=COLORS[c], lw=1.5, shrinkA=0, shrinkB=0)
         font = dict(fontsize=fontsize, ha="center", va="center", zorder=4)
-        text = ax.annotate(FASHION[c], points[hearts[c]], bbox=box, arrowprops=line, **font)
+        text = ax.annotate(names[c], points[hearts[c]], bbox=box, arrowprops=line, **font)
         half = text.get_window_extent(renderer).size / 2 + 0.45 * em  # the text in its frame
         centres = dots[hearts[c]] + offsets
         boxes = np.hstack([centres - half, centres + half])
@@ -339,13 +347,20 @@ def apart(centres: np.ndarray, sizes: np.ndarray, rounds: int = 300) -> np.ndarr
 
 
 # --8<-- [start:perplexity]
-def render_perplexity(run):
+def render_perplexity(run, style):
     """Four 2-D pictures of the same latent vectors, side by side, each island named."""
+    t = words(style)
     fig = new_figure(9, 8.8)
-    title = f"The same {len(run.y_views):,} latent vectors, four 2-D pictures"
-    fig.text(0.03, 0.965, title, fontsize=13)
+    title = t(
+        "The same {:,} latent vectors, four 2-D pictures",
+        "같은 잠재 벡터 {:,}개를 2차원에 그린 네 가지 그림",
+    )
+    fig.text(0.03, 0.965, title.format(len(run.y_views)), fontsize=13)
     names = ["pca"] + [f"perplexity_{q}" for q in PERPLEXITIES]
-    titles = ["PCA (a linear projection)"] + [f"t-SNE, perplexity {q}" for q in PERPLEXITIES]
+    tsne_title = t("t-SNE, perplexity {}", "t-SNE, 퍼플렉서티 {}")
+    titles = [t("PCA (a linear projection)", "PCA (선형 투영)")]
+    titles += [tsne_title.format(q) for q in PERPLEXITIES]
+    scores = t("trustworthiness {:.3f}, 5-NN accuracy {:.1%}", "신뢰도 {:.3f}, 5-NN 정확도 {:.1%}")
     m = run.metrics
     for k, (name, title) in enumerate(zip(names, titles, strict=True)):
         ax = fig.add_axes((0.02 + 0.5 * (k % 2), 0.5 - 0.47 * (k // 2), 0.46, 0.38))
@@ -354,10 +369,9 @@ def render_perplexity(run):
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_axis_off()
         ax.margins(0.08)
-        place_labels(ax, view, run.y_views, fontsize=11)
-        scores = f"trustworthiness {m[f'trustworthiness_{name}']:.3f}, "
-        scores += f"5-NN accuracy {m[f'knn_accuracy_{name}']:.1%}"
-        ax.set_title(f"{title}\n{scores}", fontsize=11, loc="left")
+        place_labels(ax, view, run.y_views, class_names(t), fontsize=11)
+        score = scores.format(m[f"trustworthiness_{name}"], m[f"knn_accuracy_{name}"])
+        ax.set_title(f"{title}\n{score}", fontsize=11, loc="left")
     return fig
 
 
@@ -369,6 +383,7 @@ def render_tsne_steps(run, style):
     """The embedding over the iterations, rescaled to fill the frame each time. Every kept
     snapshot of the early phase is a frame; later, every ``style.later_every``-th and the
     last. Each class's name sits at the heart of its biggest island, gliding along."""
+    t = words(style)
     centred = run.snapshots - run.snapshots.mean(axis=1, keepdims=True)
     extent = np.percentile(np.abs(centred), 99.5, axis=(1, 2))  # a stray point may leave
     scaled = centred / extent[:, None, None]
@@ -390,27 +405,28 @@ def render_tsne_steps(run, style):
     ax.set_ylim(-top, top)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    fig.text(0.03, 1 - 0.35 / height, "t-SNE while it optimises", fontsize=13)
+    title = t("t-SNE while it optimises", "최적화 중인 t-SNE")
+    fig.text(0.03, 1 - 0.35 / height, title, fontsize=13)
     status = fig.text(0.03, 1 - 0.7 / height, "", fontsize=11)
     width = fig.text(0.97, 1 - 0.7 / height, "", fontsize=11, ha="right")
     width.set_color(MUTED)
     dots = ax.scatter(*scaled[0].T, c=dot_colors(run.y_views), s=5, linewidths=0)
-    labels = label_islands(ax, spots[0], np.arange(10), fontsize=10)
+    labels = label_islands(ax, spots[0], np.arange(10), class_names(t), fontsize=10)
     spots = unclutter(ax, labels, frames=spots)
+    early = t("early exaggeration (pull ×{:g})", "초기 과장 (당기는 힘 ×{:g})").format(EXAGGERATION)
+    normal = t("normal phase", "일반 단계")
+    progress = t("iteration {} of {}: {}", "반복 {}/{}: {}")
+    real_width = t("real width {:.3g} (rescaled to fit)", "실제 폭 {:.3g} (화면에 맞게 확대·축소)")
 
     def update(k: int) -> str:
         dots.set_offsets(scaled[k])
         for label, spot in zip(labels, spots[k], strict=True):
             label.set_position(spot)
         iteration = int(run.iterations[k])
-        phase = (
-            f"early exaggeration (pull ×{EXAGGERATION:g})"
-            if iteration <= early_until
-            else "normal phase"
-        )
-        status.set_text(f"iteration {iteration} of {last}: {phase}")
-        width.set_text(f"real width {2 * extent[k]:.3g} (rescaled to fit)")
-        return f"iteration {iteration}"
+        phase = early if iteration <= early_until else normal
+        status.set_text(progress.format(iteration, last, phase))
+        width.set_text(real_width.format(2 * extent[k]))
+        return t("iteration {}", "반복 {}").format(iteration)
 
     return animate(fig, update, frames, style.fps, animated=[dots, status, width, *labels])
 
@@ -421,7 +437,7 @@ def render_tsne_steps(run, style):
 # --8<-- [start:tsne-views-render]
 def render_tsne_views(run, style):
     """The perplexity small multiples and the optimisation, from the same trained run."""
-    return {"perplexity": render_perplexity(run), "steps": render_tsne_steps(run, style)}
+    return {"perplexity": render_perplexity(run, style), "steps": render_tsne_steps(run, style)}
 
 
 # --8<-- [end:tsne-views-render]
