@@ -104,18 +104,20 @@ def _train(task: Task, cache: Cache, warn: Callable) -> tuple[Entry, str | None]
     return entry, f"{time.perf_counter() - start:.1f} s"
 
 
-def _draw(task: Task, job: Job, trained: Entry, lang: str) -> tuple[dict, dict]:
+def _draw(task: Task, job: Job, trained: Entry, lang: str) -> tuple[dict, dict, dict]:
     """The job's outputs drawn in one language, from a fresh copy of the trained arrays, and
-    encoded: files and facts (see media.encode_outputs)."""
+    encoded: files and facts (see media.encode_outputs); and the metrics, with any that the
+    render step measured in what it made (it may add them to ``run.metrics``)."""
     import numpy as np
 
     from figures_src.engine import media
 
     with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
         run = SimpleNamespace(**{k: data[k] for k in data.files})
-    run.metrics, run.params = trained.meta["metrics"], SimpleNamespace(**task.params)
+    run.metrics, run.params = dict(trained.meta["metrics"]), SimpleNamespace(**task.params)
     try:
-        return media.encode_outputs(job.render(run, SimpleNamespace(**job.style, lang=lang)))
+        outputs = job.render(run, SimpleNamespace(**job.style, lang=lang))
+        return (*media.encode_outputs(outputs), run.metrics)
     except UserWarning as warning:  # figures_src.plotting makes a missing glyph an error
         if "missing from font" not in str(warning):
             raise
@@ -136,20 +138,20 @@ def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Ent
     from figures_src.drawing import LANGUAGES, drew_words
     from figures_src.engine import media
 
-    files, facts, languages = {}, {}, []
+    files, facts, metrics, languages = {}, {}, {}, []
     for lang in LANGUAGES:
         drew_words(reset=True)
-        drawn, drawn_facts = _draw(task, job, trained, lang)
+        drawn, drawn_facts, measured = _draw(task, job, trained, lang)
         languages.append(lang)
         if lang == LANGUAGES[0]:
-            files, facts = drawn, drawn_facts
+            files, facts, metrics = drawn, drawn_facts, measured
         else:
             files.update({media.localized(name, lang): data for name, data in drawn.items()})
             for output, found in drawn_facts.items():
                 facts[output][lang] = found
         if not drew_words():
             break  # no words in these figures: the English drawing serves every language
-    meta = {"metrics": trained.meta["metrics"], "params": task.params, "media": facts}
+    meta = {"metrics": metrics, "params": task.params, "media": facts}
     return cache.write(job.name, "render", key, files, dict(meta, languages=languages))
 
 
