@@ -169,8 +169,9 @@ def export_latent_plane(run, style):
         "decoded_class": at_tests["decoded_probs"].argmax(-1).tolist(),
         "decoded_confidence": at_tests["decoded_probs"].max(-1).round(6).tolist(),
         "blend_class": at_tests["blend_probs"].argmax(-1).tolist(),
+        "blend_confidence": at_tests["blend_probs"].max(-1).round(6).tolist(),
     }
-    decoded_conf, blend_conf = (on_grid[k][inner].max(-1) for k in ("decoded_probs", "blend_probs"))
+    decoded, blend = (on_grid[k][inner] for k in ("decoded_probs", "blend_probs"))
     # A data render has no metrics of its own: its measurements join the job's, which the
     # engine stores with the render (run.metrics is read after the render returns).
     run.metrics = run.metrics | {
@@ -182,10 +183,10 @@ def export_latent_plane(run, style):
         "plane_grid_points": int(len(grid)),
         "plane_inner_points": int(inner.sum()),
         "plane_max_pixel_error": bound,
-        "plane_decoded_mean_confidence": float(decoded_conf.mean()),
-        "plane_blend_mean_confidence": float(blend_conf.mean()),
-        "plane_blend_below_half": float((blend_conf < 0.5).mean()),
-        "plane_decoded_below_half": float((decoded_conf < 0.5).mean()),
+        "plane_decoded_mean_confidence": float(decoded.max(-1).mean()),
+        "plane_blend_mean_confidence": float(blend.max(-1).mean()),
+        "plane_decoded_third_share": float((decoded.argmax(-1) == labels[2]).mean()),
+        "plane_blend_third_share": float((blend.argmax(-1) == labels[2]).mean()),
         "plane_data_bytes": len(data),
     }
     return {
