@@ -142,7 +142,7 @@ def export_latent_plane(run, style):
             "int8_blend_probs": int8_forward(reader, blend, softmax),
         }
 
-    grid = np.concatenate([barycentric_grid(GRID_STEPS), np.array(TEST_POINTS)])
+    grid = np.unique(np.vstack([barycentric_grid(GRID_STEPS), TEST_POINTS]).round(12), axis=0)
     on_grid, at_tests = readings(grid), readings(np.array(TEST_POINTS))
     inner = grid.min(axis=1) > 0  # strictly inside the triangle: a mix of all three
     agree = [on_grid[f"int8_{k}"].argmax(-1) == on_grid[k].argmax(-1)
