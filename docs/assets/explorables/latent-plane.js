@@ -75,7 +75,8 @@ function relu(values) {
 export function decode(model, weights) {
   const code = new Float64Array(model.latent);
   for (let k = 0; k < 3; k++) {
-    for (let j = 0; j < model.latent; j++) code[j] += weights[k] * model.codes[k * model.latent + j];
+    const row = k * model.latent;
+    for (let j = 0; j < model.latent; j++) code[j] += weights[k] * model.codes[row + j];
   }
   const logits = dense(model.decoder[1], relu(dense(model.decoder[0], code)));
   return logits.map((z) => 1 / (1 + Math.exp(-z)));
@@ -121,7 +122,8 @@ function toPoint(weights) {
 
 function nearestOnSegment(p, a, b) {
   const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy)));
+  const along = ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy);
+  const t = Math.max(0, Math.min(1, along));
   return [a[0] + t * dx, a[1] + t * dy];
 }
 
@@ -293,8 +295,12 @@ export async function mount(root, strings) {
   });
   handle.addEventListener("keydown", (event) => {
     const step = STEP * PAD.width * (event.shiftKey ? 4 : 1);
-    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
-    const move = moves[event.key];
+    const move = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+    }[event.key];
     if (!move) return;
     event.preventDefault();
     moveTo([point[0] + move[0], point[1] + move[1]]);
