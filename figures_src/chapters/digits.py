@@ -140,6 +140,15 @@ def path_metrics(paths: dict, x_train, x_test, decoded_test) -> dict:
 
 
 # --8<-- [start:digits-train]
+def weight_arrays(**models: nn.Module) -> dict[str, np.ndarray]:
+    """Each model's weights as arrays named like ``autoencoder_decoder_0_weight``."""
+    return {
+        f"{name}_{key.replace('.', '_')}": values.numpy()
+        for name, model in models.items()
+        for key, values in model.state_dict().items()
+    }
+
+
 def train_interpolation(p):
     """Train both networks, try every held-out (2, 0) pair, and keep the one whose latent
     path most clearly passes through a third digit."""
@@ -166,6 +175,8 @@ def train_interpolation(p):
     strip, smooth = both_paths(p.steps), both_paths(p.gif_steps)
     arrays = {f"strip_{k}": v for k, v in strip.items()}
     arrays |= {f"smooth_{k}": v for k, v in smooth.items()}
+    arrays["pair"] = np.array([start, end])  # held-out indices, and the trained weights:
+    arrays |= weight_arrays(autoencoder=autoencoder, classifier=classifier)  # for the live page
     decoded_test = autoencoder.decode(codes)
     metrics = {
         "images": len(x_train) + len(x_test),
