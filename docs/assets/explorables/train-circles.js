@@ -299,7 +299,7 @@ function frame(g, box, xTicks, yTicks, toX, toY, labels) {
 
 function drawInput(canvas, size, net, X, y, s) {
   const g = setUpCanvas(canvas, size);
-  const box = [44, 8, size - 52];
+  const box = [44, 8, size - 58];
   const toX = (x) => box[0] + ((x + EXTENT) / (2 * EXTENT)) * box[2];
   const toY = (v) => box[1] + box[2] - ((v + EXTENT) / (2 * EXTENT)) * box[2];
   const values = new Float64Array(GRID * GRID);
@@ -362,7 +362,7 @@ function lineInBox(a, c, [x0, x1], [y0, y1]) {
 
 function drawHidden2(canvas, size, net, hidden, y, s) {
   const g = setUpCanvas(canvas, size);
-  const box = [52, 8, size - 60];
+  const box = [52, 8, size - 66];
   const xs = limits(hidden.map((h) => h[0]));
   const ys = limits(hidden.map((h) => h[1]));
   const toX = (x) => box[0] + ((x - xs[0]) / (xs[1] - xs[0])) * box[2];
@@ -445,7 +445,7 @@ function select(id, label, options, value) {
   const box = element("select", { id });
   for (const [v, text] of options) box.append(element("option", { value: v, text }));
   box.value = String(value);
-  return element("label", { class: "tc-field", for: id }, [element("span", { text: label }), box]);
+  return element("div", { class: "tc-field" }, [element("label", { for: id, text: label }), box]);
 }
 
 function loadStyle() {
@@ -460,6 +460,7 @@ function loadStyle() {
 let counter = 0;
 
 export async function mount(root, s) {
+  root.append(element("p", { class: "tc-loading", text: s.loading }));
   const [data] = await Promise.all([fetch(root.dataset.src).then((r) => r.json()), loadStyle()]);
   const X = data.X;
   const y = data.y;
@@ -614,5 +615,6 @@ export async function mount(root, s) {
 
   setPlaying(false);
   start();
-  root.trainCircles = { state: () => ({ ...shown }), data };
+  // For the tests: what the status line shows, unrounded, and the live network.
+  root.trainCircles = { state: () => ({ ...shown }), net: () => net };
 }
