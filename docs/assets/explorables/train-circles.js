@@ -1,18 +1,15 @@
 /*
- * Train it yourself: the circles network of chapter 1, trained in the page.
+ * Train it yourself: chapter 1's circles network, trained in the page.
  *
- * The network is 2 → Dense(width) → act → Dense(bottleneck) → act → Dense(2), trained with
- * the softmax cross-entropy averaged over each mini-batch and torch.optim.Adam's update
- * (bias-corrected moments, eps added after the square root), in float64. The data file
- * (figures_src/chapters/circles_live.py describes it) gives the build's points, its start
- * weights, its order of the points in every epoch and its settings: from that start, with
- * those settings, this page repeats the build's training. Other widths or activations start
- * from new weights, drawn as torch draws them (uniform in ±1/√fan_in, weights and biases)
- * from a seeded generator (mulberry32, seed from the settings), so a reset gives the same
- * start again. After the build's last recorded epoch, the page shuffles the points itself
- * with the same generator.
- *
- * Every word shown comes from the page (the strings block); none is written here.
+ * 2 → Dense(width) → act → Dense(bottleneck) → act → Dense(2); softmax cross-entropy, the
+ * mean over each mini-batch; torch.optim.Adam's update (bias-corrected moments, eps after the
+ * square root); float64. The data file (described in figures_src/chapters/circles_live.py)
+ * holds the build's points, start weights, order of points per epoch and settings, so this
+ * page repeats the build's training. Other widths or activations start from new weights drawn
+ * as torch's nn.Linear draws them, uniform in ±1/√fan_in, from a seeded generator
+ * (mulberry32, seed from the settings): a reset gives the same start again. After the build's
+ * last epoch the page shuffles the points itself, with the same generator.
+ * Every word shown comes from the page's strings block.
  */
 
 // ---- The network and its training (pure functions; the tests call them too) ----
@@ -165,13 +162,9 @@ export function trainEpoch(net, opt, X, y, order, batchSize, lr) {
 
 /** The build's order of the points in each epoch (from the file's base64 uint16 data). */
 export function decodeOrders(text, n) {
-  const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  const all = new DataView(bytes.buffer);
-  const epochs = [];
-  for (let e = 0; e < bytes.length / (2 * n); e++) {
-    epochs.push(Array.from({ length: n }, (_, i) => all.getUint16(2 * (e * n + i), true)));
-  }
-  return epochs;
+  const bytes = new DataView(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer);
+  const epochs = bytes.byteLength / (2 * n);
+  return Array.from({ length: epochs }, (_, e) => Array.from({ length: n }, (_, i) => bytes.getUint16(2 * (e * n + i), true)));
 }
 
 /** The order of epoch ``epoch`` (1, 2, ...): the build's, then a seeded shuffle. */
@@ -190,11 +183,7 @@ export function epochOrder(orders, epoch, n) {
 
 const INK = "#222222";
 const CLASS = ["#0072B2", "#E69F00"];
-const STOPS = [
-  [0xc3, 0xdb, 0xee],
-  [0xff, 0xff, 0xff],
-  [0xf8, 0xe0, 0xae],
-];
+const STOPS = [[0xc3, 0xdb, 0xee], [0xff, 0xff, 0xff], [0xf8, 0xe0, 0xae]]; // #c3dbee, white, #f8e0ae
 const EXTENT = 1.5;
 const GRID = 101;
 const FONT = "12px sans-serif";
@@ -230,20 +219,16 @@ function contour(values) {
       const v = corners.map(([a, b]) => at(a, b));
       const cross = [];
       for (let e = 0; e < 4; e++) {
-        const f = (e + 1) % 4;
-        if (v[e] > 0 !== v[f] > 0) {
-          const s = v[e] / (v[e] - v[f]);
-          cross.push([
-            corners[e][0] + s * (corners[f][0] - corners[e][0]),
-            corners[e][1] + s * (corners[f][1] - corners[e][1]),
-          ]);
-        }
+        const [a, b, f] = [corners[e], corners[(e + 1) % 4], (e + 1) % 4];
+        const t = v[e] / (v[e] - v[f]);
+        if (v[e] > 0 !== v[f] > 0) cross.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
       }
       if (cross.length === 2) segments.push(cross);
       if (cross.length === 4) {
-        const centre = v.reduce((s, x) => s + x, 0) > 0 === v[0] > 0;
-        segments.push(centre ? [cross[0], cross[3]] : [cross[0], cross[1]]);
-        segments.push(centre ? [cross[1], cross[2]] : [cross[2], cross[3]]);
+        // A saddle: when the centre is on corner 0's side, corners 1 and 3 are cut off.
+        const [c0, c1, c2, c3] = cross;
+        const joined = v.reduce((t, x) => t + x, 0) > 0 === v[0] > 0;
+        segments.push(...(joined ? [[c0, c1], [c2, c3]] : [[c3, c0], [c1, c2]]));
       }
     }
   }
@@ -252,10 +237,8 @@ function contour(values) {
 
 function setUpCanvas(canvas, size) {
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(size * ratio);
-  canvas.height = Math.round(size * ratio);
-  canvas.style.width = size + "px";
-  canvas.style.height = size + "px";
+  canvas.width = canvas.height = Math.round(size * ratio);
+  canvas.style.width = canvas.style.height = size + "px";
   const g = canvas.getContext("2d");
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.fillStyle = "#fff";
@@ -264,16 +247,15 @@ function setUpCanvas(canvas, size) {
   return g;
 }
 
+function dot(g, x, v, c) {
+  g.fillStyle = CLASS[c];
+  g.beginPath();
+  g.arc(x, v, 1.7, 0, 2 * Math.PI);
+  g.fill();
+}
+
 function drawDots(g, points, y, toX, toY) {
-  for (const c of [0, 1]) {
-    g.fillStyle = CLASS[c];
-    points.forEach((p, k) => {
-      if (y[k] !== c) return;
-      g.beginPath();
-      g.arc(toX(p), toY(p), 1.7, 0, 2 * Math.PI);
-      g.fill();
-    });
-  }
+  for (const c of [0, 1]) points.forEach((p, k) => y[k] === c && dot(g, toX(p), toY(p), c));
 }
 
 function frame(g, box, xTicks, yTicks, toX, toY, labels) {
@@ -325,10 +307,8 @@ function drawInput(canvas, size, net, X, y, s) {
   g.lineWidth = 1.6;
   g.beginPath();
   const cell = (2 * EXTENT) / (GRID - 1);
-  for (const [[a, b], [c, d]] of contour(values)) {
-    g.moveTo(toX(-EXTENT + a * cell), toY(-EXTENT + b * cell));
-    g.lineTo(toX(-EXTENT + c * cell), toY(-EXTENT + d * cell));
-  }
+  const at = ([i, j]) => [toX(-EXTENT + i * cell), toY(-EXTENT + j * cell)];
+  for (const [p, q] of contour(values)) segment(g, at(p), at(q));
   g.stroke();
   const ticks = [-1, 0, 1];
   frame(g, box, ticks, ticks, toX, toY, [s.x1, s.x2]);
@@ -343,21 +323,17 @@ function limits(values) {
 }
 
 /** The part of the line a·h + c = 0 inside the box, or null. */
-function lineInBox(a, c, [x0, x1], [y0, y1]) {
-  const points = [];
-  if (Math.abs(a[1]) > 1e-12) {
-    for (const x of [x0, x1]) {
-      const v = -(c + a[0] * x) / a[1];
-      if (v >= y0 && v <= y1) points.push([x, v]);
-    }
-  }
-  if (Math.abs(a[0]) > 1e-12) {
-    for (const v of [y0, y1]) {
-      const x = -(c + a[1] * v) / a[0];
-      if (x >= x0 && x <= x1) points.push([x, v]);
-    }
-  }
-  return points.length >= 2 ? points.slice(0, 2) : null;
+function lineInBox([a0, a1], c, [x0, x1], [y0, y1]) {
+  const ends = [];
+  for (const x of [x0, x1]) if (a1) ends.push([x, -(c + a0 * x) / a1]);
+  for (const v of [y0, y1]) if (a0) ends.push([-(c + a1 * v) / a0, v]);
+  const inside = ends.filter(([x, v]) => x >= x0 && x <= x1 && v >= y0 && v <= y1);
+  return inside.length >= 2 ? inside.slice(0, 2) : null;
+}
+
+function segment(g, [a, b], [c, d]) {
+  g.moveTo(a, b);
+  g.lineTo(c, d);
 }
 
 function drawHidden2(canvas, size, net, hidden, y, s) {
@@ -368,18 +344,14 @@ function drawHidden2(canvas, size, net, hidden, y, s) {
   const toX = (x) => box[0] + ((x - xs[0]) / (xs[1] - xs[0])) * box[2];
   const toY = (v) => box[1] + box[2] - ((v - ys[0]) / (ys[1] - ys[0])) * box[2];
   drawDots(g, hidden, y, (h) => toX(h[0]), (h) => toY(h[1]));
-  const W = net.W[2];
-  const a = [W[2] - W[0], W[3] - W[1]];
-  const line = lineInBox(a, net.b[2][1] - net.b[2][0], xs, ys);
+  const [W, b] = [net.W[2], net.b[2]]; // the output layer: class 1 wins where (W₁ - W₀)·h + b₁ - b₀ > 0
+  const line = lineInBox([W[2] - W[0], W[3] - W[1]], b[1] - b[0], xs, ys);
   g.strokeStyle = INK;
   g.lineWidth = 1.4;
   g.setLineDash([5, 4]);
-  if (line) {
-    g.beginPath();
-    g.moveTo(toX(line[0][0]), toY(line[0][1]));
-    g.lineTo(toX(line[1][0]), toY(line[1][1]));
-    g.stroke();
-  }
+  g.beginPath();
+  if (line) segment(g, ...line.map(([a, b]) => [toX(a), toY(b)]));
+  g.stroke();
   g.setLineDash([]);
   frame(g, box, niceTicks(...xs), niceTicks(...ys), toX, toY, [1, 2].map((n) => fill(s.unit, { n })));
   if (!line) {
@@ -412,21 +384,14 @@ function drawHidden3(canvas, size, hidden, y, s, view) {
   for (let d = 0; d < 3; d++) {
     const end = [0, 0, 0];
     end[d] = Math.max(hi[d], scale * 0.3);
-    const tip = project(end);
     g.beginPath();
-    g.moveTo(origin[0], origin[1]);
-    g.lineTo(tip[0], tip[1]);
+    segment(g, origin, project(end));
     g.stroke();
     const label = project(end.map((x) => x * 1.12));
     g.fillText(fill(s.unitShort, { n: d + 1 }), label[0], label[1]);
   }
   const points = hidden.map((h, k) => [...project(h), y[k]]).sort((p, q) => q[2] - p[2]);
-  for (const [px, py, , c] of points) {
-    g.fillStyle = CLASS[c];
-    g.beginPath();
-    g.arc(px, py, 1.7, 0, 2 * Math.PI);
-    g.fill();
-  }
+  for (const [px, py, , c] of points) dot(g, px, py, c);
 }
 
 // ---- The explorable ----
@@ -450,11 +415,8 @@ function select(id, label, options, value) {
 
 function loadStyle() {
   const link = element("link", { rel: "stylesheet", href: new URL("train-circles.css", import.meta.url).href });
-  const loaded = new Promise((resolve) => {
-    link.onload = link.onerror = resolve;
-  });
   document.head.append(link);
-  return loaded;
+  return new Promise((resolve) => (link.onload = link.onerror = resolve));
 }
 
 let counter = 0;
@@ -462,9 +424,7 @@ let counter = 0;
 export async function mount(root, s) {
   root.append(element("p", { class: "tc-loading", text: s.loading }));
   const [data] = await Promise.all([fetch(root.dataset.src).then((r) => r.json()), loadStyle()]);
-  const X = data.X;
-  const y = data.y;
-  const built = data.settings;
+  const { X, y, settings: built } = data;
   const orders = decodeOrders(data.orders, X.length);
   const id = `tc${++counter}`;
   const asBuilt = (v, text) => (v === built.width || v === built.lr ? fill(s.asBuilt, { value: text }) : text);
@@ -483,9 +443,8 @@ export async function mount(root, s) {
     lr: select(`${id}-lr`, s.lr, rates, built.lr),
   };
   const value = (name) => fields[name].querySelector("select").value;
-  const play = element("button", { type: "button", class: "tc-button", "aria-pressed": "false", text: s.play });
-  const step = element("button", { type: "button", class: "tc-button", text: s.step, "aria-label": s.stepLabel });
-  const reset = element("button", { type: "button", class: "tc-button", text: s.reset, "aria-label": s.resetLabel });
+  const button = (text, label) => element("button", { type: "button", class: "tc-button", text, "aria-label": label });
+  const [play, step, reset] = [button(s.play, s.playLabel), button(s.step, s.stepLabel), button(s.reset, s.resetLabel)];
   const key = element("p", { class: "tc-key" }, s.classes.map((name, c) =>
     element("span", {}, [element("span", { class: "tc-dot", style: `background:${CLASS[c]}` }), name])));
   const hint = element("p", { class: "tc-hint", text: s.rotateHint });
@@ -503,10 +462,7 @@ export async function mount(root, s) {
     note,
   );
 
-  let net;
-  let opt;
-  let epoch;
-  let shown;
+  let net, opt, epoch, shown;
 
   function start() {
     const width = +value("width");
@@ -520,8 +476,7 @@ export async function mount(root, s) {
     hint.hidden = bottleneck !== 3;
     hiddenCanvas.style.touchAction = bottleneck === 3 ? "none" : "";
     hiddenCanvas.setAttribute("aria-label", bottleneck === 3 ? s.hiddenLabel3 : s.hiddenLabel2);
-    if (bottleneck === 3) hiddenCanvas.setAttribute("tabindex", "0");
-    else hiddenCanvas.removeAttribute("tabindex");
+    hiddenCanvas.tabIndex = bottleneck === 3 ? 0 : -1;
     draw();
   }
 
@@ -547,7 +502,6 @@ export async function mount(root, s) {
   function setPlaying(on) {
     state.playing = on;
     play.textContent = on ? s.pause : s.play;
-    play.setAttribute("aria-pressed", String(on));
     play.setAttribute("aria-label", on ? s.pauseLabel : s.playLabel);
     status.setAttribute("aria-live", on ? "off" : "polite");
     clearTimeout(state.timer);
@@ -561,21 +515,11 @@ export async function mount(root, s) {
     state.timer = setTimeout(tick, 120);
   }
 
+  const stopThen = (f) => () => (setPlaying(false), f());
   play.addEventListener("click", () => setPlaying(!state.playing));
-  step.addEventListener("click", () => {
-    setPlaying(false);
-    trainOne();
-  });
-  reset.addEventListener("click", () => {
-    setPlaying(false);
-    start();
-  });
-  for (const name of ["width", "bottleneck", "activation"]) {
-    fields[name].addEventListener("change", () => {
-      setPlaying(false);
-      start();
-    });
-  }
+  step.addEventListener("click", stopThen(trainOne));
+  reset.addEventListener("click", stopThen(start));
+  for (const name of ["width", "bottleneck", "activation"]) fields[name].addEventListener("change", stopThen(start));
 
   // Turning the 3-D view: drag it, or focus it and use the arrow keys.
   const turn = (dYaw, dPitch) => {
@@ -590,12 +534,10 @@ export async function mount(root, s) {
     hiddenCanvas.setPointerCapture(e.pointerId);
   });
   hiddenCanvas.addEventListener("pointermove", (e) => {
-    if (!drag) return;
-    turn((e.clientX - drag[0]) * 0.01, (e.clientY - drag[1]) * 0.01);
-    drag = [e.clientX, e.clientY];
+    if (drag) turn((e.clientX - drag[0]) * 0.01, (e.clientY - drag[1]) * 0.01);
+    if (drag) drag = [e.clientX, e.clientY];
   });
-  hiddenCanvas.addEventListener("pointerup", () => (drag = null));
-  hiddenCanvas.addEventListener("pointercancel", () => (drag = null));
+  for (const end of ["pointerup", "pointercancel"]) hiddenCanvas.addEventListener(end, () => (drag = null));
   hiddenCanvas.addEventListener("keydown", (e) => {
     const moves = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] };
     if (net.sizes[2] !== 3 || !moves[e.key]) return;
@@ -606,12 +548,7 @@ export async function mount(root, s) {
   // Pause when the reader scrolls away; redraw at a new width.
   new IntersectionObserver(([entry]) => entry.isIntersecting || setPlaying(false)).observe(root);
   let lastWidth = root.clientWidth;
-  new ResizeObserver(() => {
-    if (root.clientWidth !== lastWidth) {
-      lastWidth = root.clientWidth;
-      draw();
-    }
-  }).observe(root);
+  new ResizeObserver(() => lastWidth !== root.clientWidth && draw((lastWidth = root.clientWidth))).observe(root);
 
   setPlaying(false);
   start();
