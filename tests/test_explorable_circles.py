@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 PAGE = "layers-bend-space/"
 ROOT = "[data-explorable='train-circles']"
+MODULE = "../assets/explorables/train-circles.js"  # from the page's URL
 PROBABILITY_TOLERANCE = 1e-5  # absolute, on P(inner ring), final weights
 LOSS_TOLERANCE = 1e-3  # relative, on the loss after each epoch
 
@@ -65,8 +68,8 @@ def live(page, what: str):
 
 
 # The module's own functions, run in the page on the exported data.
-IN_PAGE = """async ([src, epochs]) => {
-  const tc = await import(new URL('../assets/explorables/train-circles.js', location.href));
+IN_PAGE = """async ([module, src, epochs]) => {
+  const tc = await import(new URL(module, location.href));
   const data = await (await fetch(src)).json();
   const prob = tc.probabilities(tc.fromWeights(data.final, 'relu'), data.X);
   const net = tc.fromWeights(data.start, 'relu');
@@ -85,7 +88,21 @@ IN_PAGE = """async ([src, epochs]) => {
 
 def run_in_page(page, epochs: int) -> dict:
     src = page.locator(ROOT).get_attribute("data-src")
-    return page.evaluate(IN_PAGE, [src, epochs])
+    return page.evaluate(IN_PAGE, [MODULE, src, epochs])
+
+
+def compare(result: dict, export: dict) -> None:
+    """The truth checks: forward pass within 1e-5, the first 3 epochs' losses within 1e-3
+    (relative), and, since the page says its status line follows the animation's, every
+    epoch's loss too, and every epoch's accuracy within one point."""
+    gap = np.abs(np.array(result["prob"]) - np.array(export["prob"])).max()
+    assert gap <= PROBABILITY_TOLERANCE, f"forward pass differs from the build's by {gap:.2e}"
+    losses = np.array([c["loss"] for c in result["curve"]])
+    recorded = np.array(export["loss"])
+    assert np.abs(losses[:4] / recorded[:4] - 1).max() <= LOSS_TOLERANCE, (losses, recorded)
+    assert np.abs(losses / recorded - 1).max() <= LOSS_TOLERANCE, (losses, recorded)
+    accuracy = np.array([c["accuracy"] for c in result["curve"]])
+    assert np.abs(accuracy - np.array(export["accuracy"])).max() <= 1 / len(export["y"])
 
 
 def test_export_holds_the_builds_own_training(export):
@@ -118,18 +135,37 @@ def test_export_holds_the_builds_own_training(export):
 
 def test_forward_pass_and_training_match_the_build(browser, site_url, export):
     page, watch = mounted(browser, site_url)
-    result = run_in_page(page, export["settings"]["epochs"])
-    gap = np.abs(np.array(result["prob"]) - np.array(export["prob"])).max()
-    assert gap <= PROBABILITY_TOLERANCE, f"forward pass differs from the build's by {gap:.2e}"
-    losses = np.array([c["loss"] for c in result["curve"]])
-    recorded = np.array(export["loss"])
-    assert np.abs(losses[:4] / recorded[:4] - 1).max() <= LOSS_TOLERANCE, (losses, recorded)
-    # The page says the live status line follows the animation's: every epoch, not only 3.
-    assert np.abs(losses / recorded - 1).max() <= LOSS_TOLERANCE, (losses, recorded)
-    accuracy = np.array([c["accuracy"] for c in result["curve"]])
-    assert np.abs(accuracy - np.array(export["accuracy"])).max() <= 1 / len(export["y"])
-    print(f"\ntrain-circles: {result['ms']:.1f} ms per epoch in headless Chromium")
+    compare(run_in_page(page, export["settings"]["epochs"]), export)
     watch.assert_clean(PAGE)
+
+
+@pytest.fixture(scope="module")
+def real_export() -> bytes:
+    """The export of the published build (real settings), built or read from the cache."""
+    from dataclasses import replace
+
+    from figures_src.engine.config import load_settings
+    from figures_src.engine.runner import build
+
+    (result,) = build(replace(load_settings(), quick=False), only="circles.live", jobs=1)
+    return Path(next(p for p in result.outputs if p.endswith("circles.json"))).read_bytes()
+
+
+def test_the_published_build_is_reproduced_too(browser, real_export, repo_root, tmp_path):
+    """The same checks on the real settings' data, all its epochs, in a bare page."""
+    shutil.copy(repo_root / "docs" / "assets" / "explorables" / "train-circles.js", tmp_path)
+    (tmp_path / "circles.json").write_bytes(real_export)
+    (tmp_path / "index.html").write_text("<!doctype html><title>train-circles</title>")
+    export = json.loads(real_export)
+    page = browser.new_page()
+    with serve(tmp_path) as base:
+        page.goto(base + "index.html")
+        result = page.evaluate(
+            IN_PAGE, ["train-circles.js", "circles.json", export["settings"]["epochs"]]
+        )
+    compare(result, export)
+    print(f"\ntrain-circles: {result['ms']:.1f} ms per epoch in headless Chromium")
+    page.close()
 
 
 def test_one_epoch_button_trains_the_builds_network(browser, site_url, export):
