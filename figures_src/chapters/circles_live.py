@@ -44,13 +44,14 @@ def batch_orders(n: int, epochs: int, seed: int) -> np.ndarray:
     return np.stack([torch.randperm(n, generator=generator).numpy() for _ in range(epochs)])
 
 
-def layers(run, at: int, prefix: str) -> dict[str, np.ndarray]:
-    """The three layers' weights at snapshot ``at`` (0: before training, -1: the end)."""
+def layers(run, at: int, suffix: str) -> dict[str, np.ndarray]:
+    """The three layers' weights at snapshot ``at``: 0 and suffix "_start" before training,
+    -1 and suffix "" after the last epoch (the run keeps the output layer's at every one)."""
     return {
-        "W1": getattr(run, "W1" + prefix),
-        "b1": getattr(run, "b1" + prefix),
-        "W2": getattr(run, "W2" + prefix),
-        "b2": getattr(run, "b2" + prefix),
+        "W1": getattr(run, "W1" + suffix),
+        "b1": getattr(run, "b1" + suffix),
+        "W2": getattr(run, "W2" + suffix),
+        "b2": getattr(run, "b2" + suffix),
         "W3": run.out_w[at],
         "b3": run.out_b[at],
     }
