@@ -310,3 +310,17 @@ def test_nothing_loads_before_the_reader_scrolls_near(browser, site_url):
     page.wait_for_timeout(300)
     assert not [u for u in fetched if "train-circles" in u or "circles.json" in u], fetched
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_page_reserves_the_explorables_height(browser, site_url, width):
+    """Its place is held before it mounts, so the text below hardly moves when it does."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(site_url + PAGE, wait_until="networkidle")
+    element = page.locator(ROOT)
+    reserved = element.bounding_box()["height"]
+    element.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelector(\"{ROOT}\").dataset.mounted === 'yes'")
+    mounted = element.bounding_box()["height"]
+    assert abs(mounted - reserved) <= 0.1 * mounted, (reserved, mounted)
+    page.close()

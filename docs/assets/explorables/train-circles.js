@@ -552,6 +552,7 @@ export async function mount(root, s) {
 
   setPlaying(false);
   start();
+  root.style.minHeight = ""; // the height the page reserved until now; from here, the content's
   // For the tests: what the status line shows, unrounded, and the live network.
   root.trainCircles = { state: () => ({ ...shown }), net: () => net };
 }
