@@ -177,6 +177,12 @@ def circles_record(model, states, X, y, grid_size: int) -> dict[str, np.ndarray]
         "b1": model.layer1.bias.detach().numpy(),
         "W2": model.layer2.weight.detach().numpy(),
         "b2": model.layer2.bias.detach().numpy(),
+        # The same layers before training (the output layer's are out_w[0] and out_b[0]),
+        # so that the page can train this network again from the same start.
+        "W1_start": states[0]["layer1.weight"].numpy(),
+        "b1_start": states[0]["layer1.bias"].numpy(),
+        "W2_start": states[0]["layer2.weight"].numpy(),
+        "b2_start": states[0]["layer2.bias"].numpy(),
     }
 
 
