@@ -197,7 +197,10 @@ def prediction_label(probs: np.ndarray) -> str:
 # --8<-- [start:strips-render]
 def draw_strips(run, t):
     """Both paths as two rows of frames, each with the classifier's reading underneath."""
-    pixels = t("pixels: crossfade the two images", "픽셀: 두 이미지를 겹쳐 섞기 (크로스페이드)")
+    pixels = t(
+        "pixels: crossfade the two images",
+        "픽셀: 두 이미지를 겹쳐 섞기 (크로스페이드)",
+    )
     latent = t(
         "latent: decode a straight line between the codes",
         "잠재 공간: 두 잠재 벡터를 잇는 직선을 디코딩",
@@ -255,11 +258,14 @@ def draw_morph(run, style):
         moving += [image, label]
         shown.append((image, label, frames, probs))
 
+    classifier = t("classifier: ", "분류기: ")
+    of_the_way = t("{:.0%} of the way", "{:.0%} 지점")
+
     def update(i: int) -> str:
         for image, label, frames, probs in shown:
             image.set_data(frames[i].reshape(28, 28))
-            label.set_text(t("classifier: ", "분류기: ") + prediction_label(probs[i]))
-        where = t("{:.0%} of the way", "{:.0%} 지점").format(i / (len(run.smooth_pixel) - 1))
+            label.set_text(classifier + prediction_label(probs[i]))
+        where = of_the_way.format(i / (len(run.smooth_pixel) - 1))
         progress.set_text(where)
         return where
 
@@ -273,7 +279,8 @@ def draw_morph(run, style):
 # --8<-- [start:digits-render]
 def render_interpolation(run, style):
     """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
-    return {"strips": draw_strips(run, words(style)), "morph": draw_morph(run, style)}
+    t = words(style)
+    return {"strips": draw_strips(run, t), "morph": draw_morph(run, style)}
 
 
 # --8<-- [end:digits-render]

@@ -126,11 +126,15 @@ def draw_roll(run, style):
     t = words(style)
     fig = new_figure(5.4, 4.4)
     ax, centre, box = roll_view(fig, (0.02, 0.02, 0.96, 0.84), run.X, style.elevation)
-    title = t("{:,} points on a swiss roll, in 3-D", "3차원 스위스 롤 위의 점 {:,}개")
+    title = t(
+        "{:,} points on a swiss roll, in 3-D",
+        "3차원 스위스 롤 위의 점 {:,}개",
+    )
     fig.text(0.04, 0.93, title.format(len(run.X)), fontsize=13)
     angle = fig.text(0.04, 0.88, "", fontsize=11, color=MUTED)
     turn = t(
-        "camera at {:.0f}° around the vertical axis", "수직축을 중심으로 카메라를 {:.0f}° 돌린 모습"
+        "camera at {:.0f}° around the vertical axis",
+        "수직축을 중심으로 카메라를 {:.0f}° 돌린 모습",
     )
     (edges,) = ax.plot([], [], color=MUTED, lw=0.8)
     dots = ax.scatter(*np.zeros((2, len(run.X))), c=run.t, cmap=ROLL_MAP, s=7, linewidths=0)
@@ -160,7 +164,10 @@ def draw_unrolled(run, t):
     fig = new_figure(8.0, 6.4)
     axes = fig.subplots(2, 2, gridspec_kw=dict(hspace=0.3, wspace=0.08))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.03)
-    title = t("The same {:,} points, unrolled to 2-D", "같은 점 {:,}개를 2차원으로 펼친 결과")
+    title = t(
+        "The same {:,} points, unrolled to 2-D",
+        "같은 점 {:,}개를 2차원으로 펼친 결과",
+    )
     fig.suptitle(title.format(len(run.X)), fontsize=13)
     for ax, (name, key) in zip(axes.flat, UNROLL_METHODS.items(), strict=True):
         rho = run.metrics[f"unroll_correlation_{key}"]
@@ -178,7 +185,8 @@ def draw_unrolled(run, t):
 # --8<-- [start:unroll-render]
 def render_unroll(run, style):
     """The roll under a turning camera, and the four 2-D embeddings side by side."""
-    return {"roll": draw_roll(run, style), "unrolled": draw_unrolled(run, words(style))}
+    t = words(style)
+    return {"roll": draw_roll(run, style), "unrolled": draw_unrolled(run, t)}
 
 
 # --8<-- [end:unroll-render]
@@ -306,13 +314,15 @@ def render_paths(run, style):
     flat = fig.add_axes((0.57, 0.5, 0.41, 0.36))
     flat.set_aspect("equal")  # so that straight on the sheet looks straight
     flat.scatter(*run.sheet.T, c=run.t, cmap=ROLL_MAP, s=4, linewidths=0, alpha=0.3)
-    flat.set_title(t("the roll laid flat", "평평하게 펼친 롤"), fontsize=11, loc="left")
+    laid_flat = t("the roll laid flat", "평평하게 펼친 롤")
+    flat.set_title(laid_flat, fontsize=11, loc="left")
     flat.set_xlabel(t("distance along the roll", "롤을 따라간 거리"))
     flat.set_ylabel(t("across the roll", "폭 방향"))
 
     gaps = fig.add_axes((0.57, 0.12, 0.41, 0.26))
     fraction = np.linspace(0, 1, len(run.segment))
-    gaps.set_xlabel(t("fraction of the way from A to B", "A에서 B까지 나아간 비율"))
+    way = t("fraction of the way from A to B", "A에서 B까지 나아간 비율")
+    gaps.set_xlabel(way)
     gaps.set_ylabel(t("gap to data", "데이터까지 거리"))
     gaps.set_ylim(0, run.straight_gap.max() * 1.3)
     spacing = run.metrics["data_mean_spacing"]
