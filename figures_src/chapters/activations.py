@@ -15,15 +15,9 @@ import torch
 from torch import nn
 
 from figures_src import datasets
-from figures_src.chapters.regression import (
-    ACTIVATIONS,
-    BOUNDS,
-    LEAKY_SLOPE,
-    PARAMS,
-    QUICK,
-    data_axes,
-    fit_curve,
-)
+from figures_src.chapters.regression import ACTIVATIONS, LEAKY_SLOPE, data_axes, fit_curve
+from figures_src.chapters.regression_jobs import BOUNDS, PARAMS, QUICK
+from figures_src.drawing import words
 from figures_src.engine import job
 from figures_src.nn import tensor
 from figures_src.plotting import FIT, new_figure
@@ -161,18 +155,19 @@ def flat_end(run: dict, name: str, p) -> dict:
 
 # --8<-- [start:activations-render]
 SHADE = dict(color="#e8e8e8", lw=0, zorder=0)  # behind the data
-TITLES = {
-    "relu": "ReLU",
-    "leaky_relu": f"LeakyReLU({LEAKY_SLOPE:g})",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
+TITLES = {  # (English, Korean)
+    "relu": ("ReLU", "ReLU"),
+    "leaky_relu": (f"LeakyReLU({LEAKY_SLOPE:g})", f"LeakyReLU({LEAKY_SLOPE:g})"),
+    "sigmoid": ("sigmoid", "시그모이드"),
+    "tanh": ("tanh", "tanh"),
 }
 
 
 def render_activations(run, style):
     """Small multiples: each activation's final fit, validation MAE and off
     units; grey bands where a fit is flat up to an end of the range."""
-    p, m = run.params, run.metrics
+    t, p, m = words(style), run.params, run.metrics
+    flat = t("flat", "평탄")
     fig = new_figure(9, 6.2)
     for i, name in enumerate(ACTIVATIONS):
         row, col = divmod(i, 2)
@@ -183,14 +178,23 @@ def render_activations(run, style):
         top = ax.get_ylim()[1]
         if left > 0:
             ax.axvspan(-p.x_range, -p.x_range + left, **SHADE)
-            ax.text(-p.x_range + 0.05, top, "flat", ha="left", va="top")
+            ax.text(-p.x_range + 0.05, top, flat, ha="left", va="top")
         if right > 0:
             ax.axvspan(p.x_range - right, p.x_range, **SHADE)
-            ax.text(p.x_range - 0.05, top, "flat", ha="right", va="top")
-        off = "saturated" if name in ("sigmoid", "tanh") else "off"
-        units = f"{m[f'dead_units_{name}']} of {m['hidden_units']} units {off}"
-        mae = f"validation MAE {m[f'val_mae_{name}']:.1f}"
-        title = f"{TITLES[name]}: {mae}\n{units} on every point"
+            ax.text(p.x_range - 0.05, top, flat, ha="right", va="top")
+        if name in ("sigmoid", "tanh"):
+            units = t(
+                "{off} of {total} units saturated on every point",
+                "모든 점에서 포화된 유닛 {total}개 중 {off}개",
+            )
+        else:
+            units = t(
+                "{off} of {total} units off on every point",
+                "모든 점에서 꺼진 유닛 {total}개 중 {off}개",
+            )
+        units = units.format(off=m[f"dead_units_{name}"], total=m["hidden_units"])
+        mae = t("validation MAE {:.1f}", "검증 MAE {:.1f}")
+        title = f"{t(*TITLES[name])}: {mae.format(m[f'val_mae_{name}'])}\n{units}"
         ax.set_title(title, fontsize=11, loc="left")
         if row == 0:
             ax.set_xlabel("")

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from figures_src import datasets
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.nn import Autoencoder, accuracy, predict, tensor, train_epochs
 from figures_src.plotting import MUTED, new_figure
@@ -205,15 +206,19 @@ def prediction_label(probs: np.ndarray) -> str:
 
 
 # --8<-- [start:strips-render]
-def draw_strips(run):
+def draw_strips(run, t):
     """Both paths as two rows of frames, each with the classifier's reading underneath."""
+    pixels = t(
+        "pixels: crossfade the two images",
+        "픽셀: 두 이미지를 겹쳐 섞기 (크로스페이드)",
+    )
+    latent = t(
+        "latent: decode a straight line between the codes",
+        "잠재 공간: 두 잠재 벡터를 잇는 직선을 디코딩",
+    )
     rows = (
-        ("pixels: crossfade the two images", run.strip_pixel, run.strip_pixel_probs),
-        (
-            "latent: decode a straight line between the codes",
-            run.strip_latent,
-            run.strip_latent_probs,
-        ),
+        (pixels, run.strip_pixel, run.strip_pixel_probs),
+        (latent, run.strip_latent, run.strip_latent_probs),
     )
     steps = len(run.strip_pixel)
     strips = new_figure(9.0, 3.6)
@@ -242,13 +247,17 @@ def draw_strips(run):
 # --8<-- [start:morph-render]
 def draw_morph(run, style):
     """Both paths side by side, frame by frame: an animation."""
+    t = words(style)
     fig = new_figure(6.4, 3.8)
-    fig.text(0.03, 0.92, f"From a {FROM_DIGIT} to a {TO_DIGIT}, two ways", fontsize=13)
+    title = t("From a {} to a {}, two ways", "{}에서 {}까지, 두 가지 길")
+    fig.text(0.03, 0.92, title.format(FROM_DIGIT, TO_DIGIT), fontsize=13)
     progress = fig.text(0.97, 0.92, "", fontsize=11, color=MUTED, ha="right")
     moving = [progress]
+    pixels = t("crossfade the pixels", "픽셀 섞기")
+    latent = t("walk between the codes", "잠재 벡터 사이를 이동")
     smooth = (
-        ("crossfade the pixels", run.smooth_pixel, run.smooth_pixel_probs),
-        ("walk between the codes", run.smooth_latent, run.smooth_latent_probs),
+        (pixels, run.smooth_pixel, run.smooth_pixel_probs),
+        (latent, run.smooth_latent, run.smooth_latent_probs),
     )
     shown = []
     for c, (title, frames, probs) in enumerate(smooth):
@@ -260,12 +269,16 @@ def draw_morph(run, style):
         moving += [image, label]
         shown.append((image, label, frames, probs))
 
+    classifier = t("classifier: ", "분류기: ")
+    of_the_way = t("{:.0%} of the way", "{:.0%} 지점")
+
     def update(i: int) -> str:
         for image, label, frames, probs in shown:
             image.set_data(frames[i].reshape(28, 28))
-            label.set_text("classifier: " + prediction_label(probs[i]))
-        progress.set_text(f"{i / (len(run.smooth_pixel) - 1):.0%} of the way")
-        return f"{i / (len(run.smooth_pixel) - 1):.0%} of the way"
+            label.set_text(classifier + prediction_label(probs[i]))
+        where = of_the_way.format(i / (len(run.smooth_pixel) - 1))
+        progress.set_text(where)
+        return where
 
     frames = range(len(run.smooth_pixel))
     return animate(fig, update, frames, style.fps, animated=moving)
@@ -277,7 +290,8 @@ def draw_morph(run, style):
 # --8<-- [start:digits-render]
 def render_interpolation(run, style):
     """Both paths as two frame strips (PNG) and side by side, frame by frame (GIF)."""
-    return {"strips": draw_strips(run), "morph": draw_morph(run, style)}
+    t = words(style)
+    return {"strips": draw_strips(run, t), "morph": draw_morph(run, style)}
 
 
 # --8<-- [end:digits-render]

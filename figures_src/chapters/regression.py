@@ -3,7 +3,8 @@
 Noisy samples of y = 0.5x³ − 0.5x² − 90·sin(x²) + 1; an MLP with LeakyReLU units, trained
 with L1 loss and Adam, fits them down to the noise floor. Between kinks the network is
 linear: we find every kink and count the straight pieces. Other activations: activations.py;
-other losses, and the loss curves: losses.py.
+other losses, and the loss curves: losses.py; the parameters every run shares, and the job
+that trains and draws this one: regression_jobs.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from matplotlib.patches import ConnectionPatch, Rectangle
 from torch import nn
 
 from figures_src import datasets
-from figures_src.engine import animate, job
+from figures_src.drawing import words
+from figures_src.engine import animate
 from figures_src.nn import predict, tensor, train_epochs
 from figures_src.plotting import CLASS_COLORS, FIT, INK, MUTED, new_figure
 
@@ -245,11 +247,12 @@ def slope_changes(layers, lo, hi, points=200_001, scale=None) -> int:
 def render_fit(run, style):
     """Four of the main run's figures, each drawn by its own function (the
     fifth, its loss curves, is drawn in losses.py)."""
+    t = words(style)
     return {
-        "data": draw_data(run),
-        "architecture": draw_architecture(run.params),
+        "data": draw_data(run, t),
+        "architecture": draw_architecture(run.params, t),
         "fit": draw_fit(run, style),
-        "pieces": draw_pieces(run),
+        "pieces": draw_pieces(run, t),
     }
 
 
@@ -272,19 +275,21 @@ def data_axes(fig, rect, run, p, points: int | None = None):
     return ax
 
 
-def true_curve(ax, grid, **kwargs):
+def true_curve(ax, grid, t, **kwargs):
     """The noiseless function as a thin black line."""
     grid = np.asarray(grid, dtype=np.float64)
     y = datasets.regression_target(grid)
-    return ax.plot(grid, y, color=INK, lw=1, label="true function", **kwargs)
+    label = t("true function", "실제 함수")
+    return ax.plot(grid, y, color=INK, lw=1, label=label, **kwargs)
 
 
-def draw_data(run):
+def draw_data(run, t):
     """The training points and the true function."""
     fig = new_figure(8, 4.5)
     ax = data_axes(fig, (0.1, 0.12, 0.86, 0.8), run, run.params)
-    true_curve(ax, run.grid)
-    points = f"{len(run.x_train):,} training points"
+    true_curve(ax, run.grid, t)
+    n = len(run.x_train)
+    points = t("{:,} training points", "학습 데이터 {:,}개").format(n)
     ax.scatter([], [], s=12, color=DATA_GREY, label=points)
     ax.legend(loc="upper left", markerscale=1.5)
     return fig
@@ -303,21 +308,24 @@ def frame_epochs(total: int, frames: int) -> list[int]:
 
 def draw_fit(run, style):
     """The prediction over the data, one frame per chosen epoch."""
+    t = words(style)
     p = run.params
     fig = new_figure(8, 4.5)
     ax = data_axes(fig, (0.1, 0.12, 0.86, 0.76), run, p)
     (line,) = ax.plot(run.grid, run.curves[0], color=FIT, lw=2)
     status = fig.text(0.1, 0.92, "", fontsize=12)
+    losses = t(
+        "epoch {}   lr {:g}   train loss {}   validation loss {:.1f}",
+        "에포크 {}   학습률 {:g}   학습 손실 {}   검증 손실 {:.1f}",
+    )
+    epoch_label = t("epoch {}", "에포크 {}")
 
     def update(epoch: int) -> str:
         line.set_ydata(run.curves[epoch])
         lr = p.lr if epoch <= p.epochs else p.final_lr
         train = "—" if epoch == 0 else f"{run.train_loss[epoch]:.1f}"
-        status.set_text(
-            f"epoch {epoch}   lr {lr:g}   train loss {train}   "
-            f"validation loss {run.val_mae[epoch]:.1f}"
-        )
-        return f"epoch {epoch}"
+        status.set_text(losses.format(epoch, lr, train, run.val_mae[epoch]))
+        return epoch_label.format(epoch)
 
     epochs = frame_epochs(len(run.curves) - 1, style.frames)
     return animate(fig, update, epochs, style.fps, animated=[line, status])
@@ -327,7 +335,7 @@ def draw_fit(run, style):
 
 
 # --8<-- [start:architecture-render]
-def draw_architecture(p):
+def draw_architecture(p, t):
     """The network as columns of units: six drawn per hidden layer."""
     fig = new_figure(8, 3.6)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -335,7 +343,11 @@ def draw_architecture(p):
     ax.set_ylim(-2.6, 9.2)
     ax.axis("off")
     sizes = " → ".join(["1", *[str(p.width)] * p.depth, "1"])
-    title = f"{sizes}   (6 of the {p.width} units of each hidden layer drawn)"
+    drawn = t(
+        "{}   (6 of the {} units of each hidden layer drawn)",
+        "{}   (은닉층마다 유닛 {}개 중 6개만 그림)",
+    )
+    title = drawn.format(sizes, p.width)
     ax.text(-0.5, 8.9, title, va="top")
     columns = [[3.75]] + [[0.5, 1.5, 2.5, 5.0, 6.0, 7.0]] * p.depth + [[3.75]]
     for i in range(len(columns) - 1):
@@ -349,9 +361,9 @@ def draw_architecture(p):
             ax.text(i, 3.75, "⋮", ha="center", va="center", fontsize=16)
             label = f"Dense {p.width}\nLeakyReLU({LEAKY_SLOPE:g})"
         elif i == 0:
-            label = f"input\nx ÷ {p.x_range:g}"
+            label = t("input", "입력") + f"\nx ÷ {p.x_range:g}"
         else:
-            label = f"output\n× {p.y_scale:g} = ŷ"
+            label = t("output", "출력") + f"\n× {p.y_scale:g} = ŷ"
         ax.text(i, -0.3, label, ha="center", va="top", fontsize=12)
     return fig
 
@@ -364,7 +376,7 @@ def draw_architecture(p):
 KINK_STYLES = ((CLASS_COLORS[4], "o"), (CLASS_COLORS[2], "s"), (INK, "^"))
 
 
-def draw_pieces(run):
+def draw_pieces(run, t):
     """Left: the whole fit, the zoom window boxed. Right: the window, with the
     network's output sampled finely and, on top, its kinks joined by straight
     lines; each kink marked by its layer."""
@@ -375,7 +387,7 @@ def draw_pieces(run):
     fig = new_figure(8, 5.4)
     left = data_axes(fig, (0.1, 0.3, 0.34, 0.58), run, p, points=1500)
     left.plot(run.grid, run.curves[-1], color=FIT, lw=1.5)
-    left.set_title("the whole fit", fontsize=11, loc="left")
+    left.set_title(t("the whole fit", "전체 근사 곡선"), fontsize=11, loc="left")
 
     x0, x1 = p.zoom_from, p.zoom_to
     shown = (run.kink_x > x0) & (run.kink_x < x1)
@@ -389,24 +401,26 @@ def draw_pieces(run):
     ax = fig.add_axes((0.55, 0.3, 0.42, 0.58))
     inside = (run.x_train >= x0) & (run.x_train <= x1)
     x, y = run.x_train[inside], run.y_train[inside]
-    ax.scatter(x, y, s=8, color=DATA_GREY, linewidths=0, label="training data")
-    true_curve(ax, np.linspace(x0, x1, 200))
+    data = t("training data", "학습 데이터")
+    ax.scatter(x, y, s=8, color=DATA_GREY, linewidths=0, label=data)
+    true_curve(ax, np.linspace(x0, x1, 200), t)
     fine = np.linspace(x0, x1, 400)
-    sampled = "the network's output at 400 values of x"
+    sampled = t("the network's output at 400 values of x", "x 400곳의 신경망 출력")
     fine_y = network(layers, fine)[0]
     ax.plot(fine, fine_y, color=FIT, lw=7, alpha=0.3, label=sampled)
-    ax.plot(xs, ys, color=FIT, lw=1.6, label="its kinks joined by straight lines")
+    joined = t("its kinks joined by straight lines", "꺾인 점을 이은 직선")
+    ax.plot(xs, ys, color=FIT, lw=1.6, label=joined)
+    from_layer = t("kink from layer {} ({})", "은닉층 {}의 꺾인 점 ({}개)")
     for d in range(1, p.depth + 1):
         mine = shown & (run.kink_layer == d)
         color, marker = KINK_STYLES[(d - 1) % len(KINK_STYLES)]
         kink_y = network(layers, run.kink_x[mine])[0]
-        label = f"kink from layer {d} ({mine.sum()})"
+        label = from_layer.format(d, mine.sum())
         style = dict(s=45, color=color, marker=marker, edgecolors="white")
         ax.scatter(run.kink_x[mine], kink_y, label=label, zorder=3, **style)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("x")
-    ax.set_title(f"zoom: x from {x0:g} to {x1:g}", fontsize=11, loc="left")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x")
+    zoom = t("zoom: x from {:g} to {:g}", "확대: x = {:g} ~ {:g}")
+    ax.set_title(zoom.format(x0, x1), fontsize=11, loc="left")
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, markerscale=1.2)
     # Lines from the box to the zoomed panel, so the eye can follow the zoom.
@@ -414,37 +428,11 @@ def draw_pieces(run):
         ends = (x1, y_box), (0, y_axes), "data", "axes fraction"
         line = ConnectionPatch(*ends, axesA=left, axesB=ax, color=MUTED, lw=0.8)
         fig.add_artist(line)
-    r = p.x_range
-    whole = f"{m['linear_pieces']} straight pieces on [−{r:g}, {r:g}]"
+    span = f"[−{p.x_range:g}, {p.x_range:g}]"
+    pieces = t("{} straight pieces on {}", "{1}에서 직선 조각 {0}개")
+    whole = pieces.format(m["linear_pieces"], span)
     fig.text(0.1, 0.94, whole, fontsize=13)
     return fig
 
 
 # --8<-- [end:pieces-render]
-
-
-# %% [markdown]
-# ## Jobs (activations.py and losses.py train with the same parameters)
-
-PARAMS = dict(
-    n_samples=5000, x_range=4.0, noise_std=30.0, val_fraction=0.2, width=64, depth=3,
-    y_scale=100.0, epochs=160, lr=0.01, final_epochs=80, final_lr=0.001, batch_size=500,
-    grid=801, seed=0,
-)  # fmt: skip
-QUICK = dict(epochs=8, final_epochs=4, n_samples=1500)
-BOUNDS = dict(
-    n_samples=(100, 100_000), x_range=(0.1, 100.0), noise_std=(0.0, 1000.0),
-    val_fraction=(0.01, 0.9), width=(1, 1024), depth=(1, 10), y_scale=(0.001, 1e6),
-    epochs=(1, 5000), lr=(1e-6, 1.0), final_epochs=(0, 5000), final_lr=(1e-6, 1.0),
-    batch_size=(1, 100_000), grid=(11, 10_001), seed=(0, None),
-)  # fmt: skip
-
-job(
-    "regression.fit",
-    train=train_fit,
-    render=render_fit,
-    params=dict(PARAMS, zoom_from=2.15, zoom_to=2.33),
-    quick=QUICK,
-    bounds=dict(BOUNDS, zoom_from=(-10.0, 10.0), zoom_to=(-10.0, 10.0)),
-    style=dict(fps=8, frames=60),
-)

@@ -17,6 +17,7 @@ from sklearn.manifold import TSNE, Isomap, LocallyLinearEmbedding
 from sklearn.neighbors import kneighbors_graph
 
 from figures_src import datasets
+from figures_src.drawing import words
 from figures_src.engine import animate, job
 from figures_src.plotting import FIT, MUTED, new_figure
 
@@ -122,10 +123,19 @@ def roll_view(fig, rect, X: np.ndarray, elevation: float):
 # --8<-- [start:roll-render]
 def draw_roll(run, style):
     """The roll under a camera that walks once around the vertical axis: an animation."""
+    t = words(style)
     fig = new_figure(5.4, 4.4)
     ax, centre, box = roll_view(fig, (0.02, 0.02, 0.96, 0.84), run.X, style.elevation)
-    fig.text(0.04, 0.93, f"{len(run.X):,} points on a swiss roll, in 3-D", fontsize=13)
+    title = t(
+        "{:,} points on a swiss roll, in 3-D",
+        "3차원 스위스 롤 위의 점 {:,}개",
+    )
+    fig.text(0.04, 0.93, title.format(len(run.X)), fontsize=13)
     angle = fig.text(0.04, 0.88, "", fontsize=11, color=MUTED)
+    turn = t(
+        "camera at {:.0f}° around the vertical axis",
+        "수직축을 중심으로 카메라를 {:.0f}° 돌린 모습",
+    )
     (edges,) = ax.plot([], [], color=MUTED, lw=0.8)
     dots = ax.scatter(*np.zeros((2, len(run.X))), c=run.t, cmap=ROLL_MAP, s=7, linewidths=0)
 
@@ -135,7 +145,7 @@ def draw_roll(run, style):
         dots.set_offsets(screen[far_first])
         dots.set_array(run.t[far_first])
         edges.set_data(*camera(box, azimuth, style.elevation)[0].T)
-        angle.set_text(f"camera at {azimuth:.0f}° around the vertical axis")
+        angle.set_text(turn.format(azimuth))
         return f"{azimuth:.0f}°"
 
     azimuths = np.linspace(0, 360, style.frames, endpoint=False)
@@ -149,12 +159,16 @@ def draw_roll(run, style):
 UNROLL_METHODS = {"Isomap": "isomap", "PCA": "pca", "LLE": "lle", "t-SNE": "tsne"}
 
 
-def draw_unrolled(run):
+def draw_unrolled(run, t):
     """The four 2-D embeddings side by side, coloured by the true position along the roll."""
     fig = new_figure(8.0, 6.4)
     axes = fig.subplots(2, 2, gridspec_kw=dict(hspace=0.3, wspace=0.08))
     fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.03)
-    fig.suptitle(f"The same {len(run.X):,} points, unrolled to 2-D", fontsize=13)
+    title = t(
+        "The same {:,} points, unrolled to 2-D",
+        "같은 점 {:,}개를 2차원으로 펼친 결과",
+    )
+    fig.suptitle(title.format(len(run.X)), fontsize=13)
     for ax, (name, key) in zip(axes.flat, UNROLL_METHODS.items(), strict=True):
         rho = run.metrics[f"unroll_correlation_{key}"]
         ax.scatter(*getattr(run, f"embedding_{key}").T, c=run.t, cmap=ROLL_MAP, s=6, linewidths=0)
@@ -171,7 +185,8 @@ def draw_unrolled(run):
 # --8<-- [start:unroll-render]
 def render_unroll(run, style):
     """The roll under a turning camera, and the four 2-D embeddings side by side."""
-    return {"roll": draw_roll(run, style), "unrolled": draw_unrolled(run)}
+    t = words(style)
+    return {"roll": draw_roll(run, style), "unrolled": draw_unrolled(run, t)}
 
 
 # --8<-- [end:unroll-render]
@@ -265,8 +280,13 @@ def train_paths(p):
 # --8<-- [start:paths-render]
 def render_paths(run, style):
     """A point travels both paths at once: in 3-D, on the roll laid flat, and in its gap."""
+    t = words(style)
     fig = new_figure(8.0, 4.8)
-    fig.text(0.02, 0.93, "From A to B: straight through space, or along the sheet", fontsize=13)
+    title = t(
+        "From A to B: straight through space, or along the sheet",
+        "A에서 B까지: 공간을 가로지르는 직선, 또는 면을 따라가는 길",
+    )
+    fig.text(0.02, 0.93, title, fontsize=13)
     ax, centre, box = roll_view(fig, (0.0, 0.0, 0.48, 0.84), run.X, style.elevation)
     screen, depth = camera(run.X - centre, style.azimuth, style.elevation)
     far_first = np.argsort(-depth)
@@ -294,33 +314,31 @@ def render_paths(run, style):
     flat = fig.add_axes((0.57, 0.5, 0.41, 0.36))
     flat.set_aspect("equal")  # so that straight on the sheet looks straight
     flat.scatter(*run.sheet.T, c=run.t, cmap=ROLL_MAP, s=4, linewidths=0, alpha=0.3)
-    flat.set_title("the roll laid flat", fontsize=11, loc="left")
-    flat.set_xlabel("distance along the roll")
-    flat.set_ylabel("across the roll")
+    laid_flat = t("the roll laid flat", "평평하게 펼친 롤")
+    flat.set_title(laid_flat, fontsize=11, loc="left")
+    flat.set_xlabel(t("distance along the roll", "롤을 따라간 거리"))
+    flat.set_ylabel(t("across the roll", "폭 방향"))
 
     gaps = fig.add_axes((0.57, 0.12, 0.41, 0.26))
     fraction = np.linspace(0, 1, len(run.segment))
-    gaps.set_xlabel("fraction of the way from A to B")
-    gaps.set_ylabel("gap to data")
+    way = t("fraction of the way from A to B", "A에서 B까지 나아간 비율")
+    gaps.set_xlabel(way)
+    gaps.set_ylabel(t("gap to data", "데이터까지 거리"))
     gaps.set_ylim(0, run.straight_gap.max() * 1.3)
     spacing = run.metrics["data_mean_spacing"]
-    gaps.axhline(spacing, color=MUTED, lw=1, ls=":", label="typical spacing of the data")
+    typical = t("typical spacing of the data", "점 사이 보통 간격")
+    gaps.axhline(spacing, color=MUTED, lw=1, ls=":", label=typical)
     gaps.legend(loc="upper left", fontsize=11, handlelength=1.5)
 
     # The straight segment leaves the sheet, so the flat view can only show where its
     # nearest data point lies: dots, not a line.
     dots, line = dict(ls="none", marker=".", ms=4), dict(lw=2)
     moving = []
+    straight = t("straight segment", "직선 선분")
+    on_sheet = t("path on the sheet (geodesic)", "면 위의 경로 (측지선)")
     for name, color, path, where, flat_style, gap in (
-        ("straight segment", FIT, view["segment"], run.straight_sheet, dots, run.straight_gap),
-        (
-            "path on the sheet (geodesic)",
-            GEODESIC,
-            view["geodesic"],
-            run.geodesic_sheet,
-            line,
-            run.geodesic_gap,
-        ),
+        (straight, FIT, view["segment"], run.straight_sheet, dots, run.straight_gap),
+        (on_sheet, GEODESIC, view["geodesic"], run.geodesic_sheet, line, run.geodesic_gap),
     ):
         ax.plot(*path.T, color=color, lw=2.2, label=name)
         flat.plot(*where.T, color=color, **flat_style)
@@ -340,7 +358,7 @@ def render_paths(run, style):
     def update(i: int) -> str:
         for marker, path in moving:
             marker.set_data(path[i : i + 1, 0], path[i : i + 1, 1])
-        return f"{fraction[i]:.0%} of the way"
+        return t("{:.0%} of the way", "{:.0%} 지점").format(fraction[i])
 
     steps = np.linspace(0, len(fraction) - 1, style.frames).round().astype(int)
     return {"paths": animate(fig, update, steps, style.fps, animated=[m for m, _ in moving])}
