@@ -123,9 +123,12 @@ def test_figures_with_words_are_drawn_in_each_language_from_one_training(toy):
 
 
 def test_a_missing_hangul_font_is_one_line(toy, caplog):
-    toy.edit("    t = words(style)\n", """    import matplotlib
+    toy.edit(
+        "    t = words(style)\n",
+        """    import matplotlib
     matplotlib.rcParams["font.family"] = ["DejaVu Sans"]  # as if Nanum Gothic were absent
-    t = words(style)\n""")
+    t = words(style)\n""",
+    )
     with pytest.raises(BuildError) as caught:
         build(toy.settings, registry=toy.registry("worded"))
     assert str(caught.value) == f"figure job {toy.name}.worded: {HANGUL_FONT_MISSING}"
