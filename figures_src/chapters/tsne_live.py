@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import to_rgba_array
 from PIL import Image
 
-from figures_src.chapters.tsne import COLORS, nearest
+from figures_src.chapters.tsne import COLORS, island_hearts, nearest
 from figures_src.engine import job
 
 K = 10  # the neighbours shown: the k of knn_overlap_10
@@ -30,6 +30,7 @@ QUANT = 65535  # map coordinates as uint16: 0 .. QUANT across the map's longer s
 #
 #     uint32[4]    n, k, c, columns
 #     uint8[c, 4]  each class's colour, RGBA (the map's colours, tsne.COLORS)
+#     uint16[c]    each class's heart: the point its name is drawn at (tsne.island_hearts)
 #     uint16[n]    x, then uint16[n] y: (coordinate - min) / span * 65535, rounded, with one
 #                  span (the longer side) for both axes, so the map keeps its shape; y up
 #     uint16[n, k] each point's k nearest neighbours in the latent space, nearest first
@@ -49,7 +50,8 @@ def points_file(run, columns: int) -> bytes:
     colors = np.round(to_rgba_array(COLORS) * 255).astype(np.uint8)
     xy = quantise(run.embedding)
     header = struct.pack("<4I", len(run.y), K, len(COLORS), columns)
-    arrays = [colors, xy[:, 0], xy[:, 1], neighbours.astype("<u2"), run.y.astype(np.uint8)]
+    hearts = island_hearts(run.embedding, run.y).astype("<u2")
+    arrays = [colors, hearts, xy[:, 0], xy[:, 1], neighbours.astype("<u2"), run.y.astype(np.uint8)]
     return header + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
 
 
