@@ -13,10 +13,10 @@ import io
 import struct
 
 import numpy as np
-from matplotlib.colors import to_rgba_array
 from PIL import Image
 
-from figures_src.chapters.tsne import COLORS, island_hearts, nearest
+from figures_src.chapters.fashion import FASHION, dot_colors  # fashion.latent_map's module
+from figures_src.chapters.tsne import island_hearts, nearest
 from figures_src.engine import job
 
 K = 10  # the neighbours shown: the k of knn_overlap_10
@@ -29,7 +29,7 @@ QUANT = 65535  # map coordinates as uint16: 0 .. QUANT across the map's longer s
 # Layout (little-endian), for n points, k neighbours, c classes, a sprite of `columns`:
 #
 #     uint32[4]    n, k, c, columns
-#     uint8[c, 4]  each class's colour, RGBA (the map's colours, tsne.COLORS)
+#     uint8[c, 4]  each class's colour, RGBA (the map's colours, tsne.dot_colors)
 #     uint16[c]    each class's heart: the point its name is drawn at (tsne.island_hearts)
 #     uint16[n]    x, then uint16[n] y: (coordinate - min) / span * 65535, rounded, with one
 #                  span (the longer side) for both axes, so the map keeps its shape; y up
@@ -39,6 +39,7 @@ QUANT = 65535  # map coordinates as uint16: 0 .. QUANT across the map's longer s
 
 def quantise(embedding: np.ndarray) -> np.ndarray:
     """The map's points as uint16 (n, 2), one scale for both axes; error <= span / 131070."""
+    embedding = embedding.astype(np.float64)
     low = embedding.min(axis=0)
     span = (embedding.max(axis=0) - low).max()
     return np.round((embedding - low) / span * QUANT).astype("<u2")
@@ -47,9 +48,9 @@ def quantise(embedding: np.ndarray) -> np.ndarray:
 def points_file(run, columns: int) -> bytes:
     """The binary file described above."""
     neighbours = nearest(run.z, K)  # the same neighbours knn_overlap_10 counts
-    colors = np.round(to_rgba_array(COLORS) * 255).astype(np.uint8)
+    colors = np.round(dot_colors(np.arange(len(FASHION))) * 255).astype(np.uint8)
     xy = quantise(run.embedding)
-    header = struct.pack("<4I", len(run.y), K, len(COLORS), columns)
+    header = struct.pack("<4I", len(run.y), K, len(FASHION), columns)
     hearts = island_hearts(run.embedding, run.y).astype("<u2")
     arrays = [colors, hearts, xy[:, 0], xy[:, 1], neighbours.astype("<u2"), run.y.astype(np.uint8)]
     return header + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)

@@ -394,7 +394,11 @@ export async function mount(element, strings) {
   );
 
   canvas.addEventListener("pointerdown", (event) => {
-    canvas.setPointerCapture(event.pointerId);
+    try {
+      canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // a pointer the browser no longer tracks: follow it without capture
+    }
     pointers.set(event.pointerId, local(event));
     dragged = false;
     if (pointers.size === 2) {
