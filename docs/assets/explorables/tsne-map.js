@@ -65,12 +65,20 @@ export function mapNeighbours(data, i) {
 
 // ---- The page ----
 
+/** The module's stylesheet, added once; resolves when it applies (sizes depend on it). */
 function loadStyle() {
-  if (document.querySelector(`link[href="${STYLE}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLE;
-  document.head.appendChild(link);
+  let link = document.querySelector(`link[href="${STYLE}"]`);
+  if (link && link.sheet) return Promise.resolve();
+  if (!link) {
+    link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = STYLE;
+    document.head.appendChild(link);
+  }
+  return new Promise((resolve, reject) => {
+    link.addEventListener("load", resolve, { once: true });
+    link.addEventListener("error", () => reject(new Error(`${STYLE} did not load`)), { once: true });
+  });
 }
 
 function make(tag, attributes = {}, parent = null) {
@@ -90,10 +98,11 @@ function fill(template, values) {
 let counter = 0;
 
 export async function mount(element, strings) {
-  loadStyle();
+  const styled = loadStyle();
   const response = await fetch(element.dataset.src);
   if (!response.ok) throw new Error(`${element.dataset.src}: ${response.status}`);
   const data = parse(await response.arrayBuffer());
+  await styled;
   const id = `mx-tsne-${++counter}`;
 
   element.querySelectorAll(":scope > :not(script)").forEach((node) => node.remove());
@@ -130,6 +139,7 @@ export async function mount(element, strings) {
   let scale = 1;
   let centre = [0, 0];
   let fitScale = 1;
+  let moved = false; // whether the reader has panned or zoomed since the last fit
   const bounds = { x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity };
   for (let i = 0; i < data.n; i++) {
     bounds.x0 = Math.min(bounds.x0, data.x[i]);
@@ -149,6 +159,7 @@ export async function mount(element, strings) {
     fitScale = 0.94 * Math.min(width / spanX, height / spanY);
     scale = fitScale;
     centre = [(bounds.x0 + bounds.x1) / 2, (bounds.y0 + bounds.y1) / 2];
+    moved = false;
   }
 
   function zoomAt(factor, sx, sy) {
@@ -156,11 +167,13 @@ export async function mount(element, strings) {
     const [mx, my] = toMap(sx, sy);
     scale = next;
     centre = [mx - (sx - width / 2) / scale, my + (sy - height / 2) / scale];
+    moved = true;
     draw();
   }
 
   function pan(dx, dy) {
     centre = [centre[0] - dx / scale, centre[1] + dy / scale];
+    moved = true;
     draw();
   }
 
@@ -198,6 +211,7 @@ export async function mount(element, strings) {
     const [sx, sy] = toScreen(i);
     if (sx < 0 || sx > width || sy < 0 || sy > height) {
       centre = [data.x[i], data.y[i]];
+      moved = true;
     }
     draw();
     drawThumbnails();
@@ -209,13 +223,12 @@ export async function mount(element, strings) {
   function resize() {
     const box = canvas.getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
-    const first = width === 0;
     width = box.width;
     height = box.height;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    if (first) fit();
+    if (!moved) fit();
     draw();
   }
 
@@ -252,9 +265,11 @@ export async function mount(element, strings) {
     context.textBaseline = "middle";
     data.colors.forEach((color, c) => {
       if (shown >= 0 && shown !== c) return;
-      const [sx, sy] = toScreen(data.hearts[c]);
       const name = strings.classes[c];
       const w = context.measureText(name).width + 10;
+      const [hx, hy] = toScreen(data.hearts[c]);
+      const sx = Math.min(Math.max(hx, w / 2 + 2), width - w / 2 - 2); // kept inside the map
+      const sy = Math.min(Math.max(hy, 12), height - 12);
       context.fillStyle = "rgba(255, 255, 255, 0.85)";
       context.strokeStyle = color;
       context.lineWidth = 2;
