@@ -268,6 +268,7 @@ export async function mount(element, strings) {
       const name = strings.classes[c];
       const w = context.measureText(name).width + 10;
       const [hx, hy] = toScreen(data.hearts[c]);
+      if (hx < 0 || hx > width || hy < 0 || hy > height) return; // its island is out of view
       const sx = Math.min(Math.max(hx, w / 2 + 2), width - w / 2 - 2); // kept inside the map
       const sy = Math.min(Math.max(hy, 12), height - 12);
       context.fillStyle = "rgba(255, 255, 255, 0.85)";
