@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import TEST_PORT
 from matplotlib.colors import to_rgba_array
+from test_browser import AXE, PHONE, WCAG_TAGS
 
 from benchmarks.screenshots import chromium, serve
 from figures_src import datasets
@@ -20,9 +21,6 @@ from figures_src.chapters import tsne, tsne_live
 
 PAGE = "latent-maps/"
 WHERE = "[data-explorable='tsne-map']"
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-PHONE = {"width": 360, "height": 780}
 
 
 # %% Reading what the build made
