@@ -306,9 +306,19 @@ def test_pointer_drag_wheel_buttons_and_touch_change_the_view(browser, site_url)
     page.mouse.up()
     dragged = canvas_pixels(explorable)
     assert dragged != zoomed
-    page.mouse.wheel(0, -300)
+    page.mouse.wheel(0, -300)  # the map was clicked: the wheel zooms it
     page.wait_for_timeout(100)
-    assert canvas_pixels(explorable) != dragged
+    wheeled = canvas_pixels(explorable)
+    assert wheeled != dragged
+    explorable.get_by_role("button", name="Zoom out").click()
+    assert canvas_pixels(explorable) != wheeled
+    # Until the map is chosen again, the wheel over it scrolls the page.
+    page.mouse.move(*middle)
+    before_scroll = page.evaluate("scrollY")
+    page.mouse.wheel(0, 200)
+    page.wait_for_timeout(300)
+    assert page.evaluate("scrollY") > before_scroll
+    page.mouse.move(*middle)
     canvas.focus()
     page.keyboard.press("Escape")  # let go of the dot the pointer passed over
     explorable.get_by_role("button", name="Show the whole map").click()

@@ -470,6 +470,7 @@ export async function mount(element, strings) {
   canvas.addEventListener(
     "wheel",
     (event) => {
+      if (document.activeElement !== canvas) return; // the page scrolls until the map is chosen
       event.preventDefault();
       const [sx, sy] = local(event);
       const lines = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? height : 1;
