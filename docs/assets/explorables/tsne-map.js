@@ -114,7 +114,10 @@ export async function mount(element, strings) {
   strings.classes.forEach((name, c) => make("option", { value: String(c), text: name }, filter));
   const zoomIn = make("button", { type: "button", "aria-label": strings.zoomIn, text: "+" }, bar);
   const zoomOut = make("button", { type: "button", "aria-label": strings.zoomOut, text: "−" }, bar);
-  const reset = make("button", { type: "button", "aria-label": strings.reset, text: "⟲" }, bar);
+  const reset = make("button", { type: "button", "aria-label": strings.reset }, bar);
+  reset.innerHTML = // four corners: the whole map (a drawn icon, no font needed)
+    '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" ' +
+    'stroke="currentColor" stroke-width="2.2"><path d="M3 9V3h6M15 3h6v6M21 15v6h-6M9 21H3v-6"/></svg>';
 
   const help = make("p", { id: `${id}-help`, class: "mx-tsne-help", text: strings.help }, root);
   const canvas = make(
