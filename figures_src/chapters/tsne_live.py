@@ -15,8 +15,8 @@ import struct
 import numpy as np
 from PIL import Image
 
-from figures_src.chapters.fashion import FASHION, dot_colors  # fashion.latent_map's module
-from figures_src.chapters.tsne import island_hearts, nearest
+from figures_src.chapters import fashion  # noqa: F401  (registers fashion.latent_map first)
+from figures_src.chapters.tsne import FASHION, dot_colors, island_hearts, nearest
 from figures_src.engine import job
 
 K = 10  # the neighbours shown: the k of knn_overlap_10
