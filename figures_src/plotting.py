@@ -6,11 +6,15 @@ everywhere: class 0 is blue, class 1 orange, class 2 green.
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
+# Nanum Gothic's bold face has weight 600, which matplotlib takes for bold (700) after a log
+# line per figure: that line says nothing a reader of the build needs.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 # A glyph missing from every font would be drawn as an empty box ("tofu"): stop instead.
 warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
