@@ -1,0 +1,1 @@
+"""Placeholder for the search split (filled in below)."""
