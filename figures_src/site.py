@@ -156,8 +156,10 @@ _LAST: SiteBuild | None = None  # the build the pages are filled from (set by ge
 
 def last_build() -> SiteBuild:
     if _LAST is None:
-        raise PageError("the pages are filled from the figure build, but none ran: "
-                        "is figures_src/gen_pages.py listed under gen-files in mkdocs.yml?")
+        raise PageError(
+            "the pages are filled from the figure build, but none ran: "
+            "is figures_src/gen_pages.py listed under gen-files in mkdocs.yml?"
+        )
     return _LAST
 
 

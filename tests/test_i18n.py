@@ -347,3 +347,48 @@ def test_each_language_has_its_own_search_index(quick_site):
     assert korean_index["config"]["lang"][0] == "ko"
     html = (quick_site / "ko" / "glossary" / "index.html").read_text()
     assert '"base": "../../ko/"' in html
+
+
+def test_the_korean_run_trains_and_draws_nothing(quick_site, tmp_path):
+    """mkdocs-static-i18n runs the gen-files script once per language: only the first run
+    asks the engine for the figures (one progress line per job, in a warm build as in the
+    cold one), and the build's report is the first run's, not a second all-cached one."""
+    import json
+
+    from conftest import mkdocs_build
+
+    from figures_src.engine.jobs import all_jobs
+
+    cold = json.loads((quick_site.parent / "cold-report.json").read_text())
+    assert {job["status"] for job in cold["jobs"]} == {"built"}
+    done = mkdocs_build(tmp_path / "site", quick_site.parent / "cache")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = re.findall(r"figures: (\S+) +(\w+)", done.stderr)
+    assert sorted(name for name, _ in lines) == sorted(all_jobs())
+    assert {status for _, status in lines} == {"cached"}
+    assert "Building 'ko' documentation" in done.stderr
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the Korean pages (docs/*.ko.md) are being written on other branches; "
+    "the integrator removes this mark once they are merged",
+)
+@pytest.mark.parametrize("page", nav_pages())
+def test_korean_headings_keep_the_english_ids(quick_site, page):
+    """Links into a page (glossary.md#dense-layer, sources.md#post-2) work in both languages:
+    a Korean heading carries the id its English heading gets, written as {#id} when the
+    Korean words would give another."""
+    from test_site import parse_html
+
+    name = page.removesuffix(".md")
+    folder = "" if name == "index" else f"{name}/"
+
+    def ids(path: Path) -> list[str]:
+        html = parse_html(path.read_text())
+        heading = re.compile(r"h[1-6]")
+        return [n.attrs.get("id", "") for n in html.iter() if heading.fullmatch(n.tag)]
+
+    assert korean(page).is_file(), f"docs/{page} has no Korean twin"
+    english = ids(quick_site / folder / "index.html")
+    assert ids(quick_site / "ko" / folder / "index.html") == english

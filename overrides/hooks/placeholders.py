@@ -24,8 +24,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         return markdown
     site = sys.modules.get("figures_src.site")
     if site is None:
-        raise PluginError("the pages are filled from the figure build, but none ran: "
-                          "is figures_src/gen_pages.py listed under gen-files in mkdocs.yml?")
+        raise PluginError(
+            "the pages are filled from the figure build, but none ran: "
+            "is figures_src/gen_pages.py listed under gen-files in mkdocs.yml?"
+        )
     from figures_src.pages import PageError
 
     lang = getattr(page.file, "locale_alternate_of", None) or site.LANGUAGES[0]
