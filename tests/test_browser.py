@@ -478,3 +478,15 @@ def test_korean_search_finds_korean_pages_only(browser, site_url):
     assert missed == {}
     watch.assert_clean("Korean search")
     page.close()
+
+
+def test_the_korean_player_speaks_korean(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "ko/layers-bend-space/", wait_until="networkidle")
+    player = page.locator(".mx-player").first
+    player.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.ready === '1'")
+    assert player.get_attribute("aria-label").startswith("애니메이션 플레이어")
+    labels = player.get_by_role("button").evaluate_all("bs => bs.map(b => b.ariaLabel)")
+    assert "이전 프레임" in labels and "다음 프레임" in labels
+    page.close()

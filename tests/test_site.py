@@ -78,6 +78,10 @@ def test_warm_build_loads_no_numerical_library(quick_site, tmp_path, repo_root):
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"figures: \S+ +cached", done.stderr)
     assert not re.search(r"figures: \S+ +built", done.stderr)
+    # Both languages were built, and only the first run asked the engine: one line per job.
+    assert "Building 'ko' documentation" in done.stderr
+    jobs = re.findall(r"figures: (\S+) +\w+", done.stderr)
+    assert sorted(jobs) == sorted(all_jobs())
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert imported & {"torch", "numpy", "matplotlib", "PIL"} == set()
 
