@@ -293,8 +293,12 @@ def test_both_languages_are_built_with_every_page(quick_site):
         korean_page = (quick_site / "ko" / folder / "index.html").read_text()
         assert '<html lang="en"' in english and '<html lang="ko"' in korean_page
         assert "{{" not in korean_page, f"ko/{folder}: a placeholder was left unfilled"
-    assert '<html lang="en"' in (quick_site / "404.html").read_text()
-    assert '<html lang="ko"' in (quick_site / "ko" / "404.html").read_text()
+    for path, lang in (("404.html", "en"), ("ko/404.html", "ko")):
+        html = (quick_site / path).read_text()
+        assert f'<html lang="{lang}"' in html
+        # its language menu leads to each edition's home, not to the page built last
+        menu = re.findall(r'href="([^"]*)" hreflang="(\w+)" class="md-select__link"', html)
+        assert menu == [("/", "en"), ("/ko/", "ko")], menu
 
 
 def test_korean_nav_titles_and_theme_words(quick_site):
