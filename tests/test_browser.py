@@ -412,7 +412,8 @@ def test_language_switcher_leads_to_the_same_page(browser, site_url, start):
         page.wait_for_load_state("networkidle")
         assert page.url == site_url + path
         assert page.locator("html").get_attribute("lang") == lang
-    watch.assert_clean(f"language switcher from {start or 'home'}")
+    # (Not assert_clean: leaving a page can abort a sprite sheet it was still fetching.)
+    assert watch.errors == [] and watch.offsite == [], (watch.errors, watch.offsite)
     page.close()
 
 
