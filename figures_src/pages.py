@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -60,7 +60,12 @@ def page_url_depth(src_path: str, use_directory_urls: bool = True) -> int:
 
 
 def format_value(value: Any, spec: str | None) -> str:
-    """A metric as prose shows it: ``spec`` if given, else 3 significant digits."""
+    """A metric as prose shows it: ``spec`` if given, else 3 significant digits.
+
+    Korean pages show the same strings: Korean writes digits, the decimal point, comma
+    thousands separators and a percent sign with no space exactly as English does
+    (``95.1%``, ``60,000``). No placeholder makes a date or an ordinal; a page writes an
+    ordinal's word around the number itself (``{{ x }}번째``, ``the {{ x }}th``)."""
     if spec:
         return format(value, spec)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -111,7 +116,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def _figure_html(
-    results: Mapping[str, Any], match: re.Match, where: str, prefix: str, files: Mapping[str, bytes]
+    results: Mapping[str, Any],
+    match: re.Match,
+    where: str,
+    prefix: str,
+    files: Mapping[str, bytes],
+    href: Callable[[str], str],
 ) -> str:
     job, output = match["job"], match["output"]
     fields: dict[str, str] = {}
@@ -132,7 +142,7 @@ def _figure_html(
             f"{where}: job {job!r} made no output {output!r}; it made: "
             f"{', '.join(sorted(media)) or 'nothing'}"
         )
-    base = f"{prefix}{FIGURES_DIR}/{job}/{output}"
+    base = f"{FIGURES_DIR}/{job}/{output}"
     alt = html.escape(fields["alt"], quote=True)
     anchor = f"fig-{job.replace('.', '-')}-{output}"
     if media[output]["kind"] == "animation":
@@ -143,21 +153,23 @@ def _figure_html(
         # the GIF); without it, the <noscript> GIF plays, or its last frame if the reader
         # asks for reduced motion. The empty canvas and controls hold the player's place
         # until the script builds it, so nothing below shifts (explainer.css).
+        sheet, poster = href(f"{base}.frames.png"), href(f"{base}.poster.png")
+        gif = href(f"{base}.gif")
         body = (
-            f'<div class="mx-player" data-sheet="{base}.frames.png" data-frames="{frames}" '
+            f'<div class="mx-player" data-sheet="{sheet}" data-frames="{frames}" '
             f'data-alt="{alt}">'
             f'<canvas class="mx-canvas" {size} aria-hidden="true"></canvas>'
             '<div class="mx-controls" aria-hidden="true"></div>'
-            f'<noscript><picture><source srcset="{base}.poster.png" '
+            f'<noscript><picture><source srcset="{poster}" '
             f'media="(prefers-reduced-motion: reduce)">'
-            f'<img class="mx-no-zoom" src="{base}.gif" alt="{alt}" {size}>'
+            f'<img class="mx-no-zoom" src="{gif}" alt="{alt}" {size}>'
             "</picture></noscript></div>"
         )
         kind = "mx-animation"
     else:
         width, height = png_size(files[f"{FIGURES_DIR}/{job}/{output}.png"])
         body = (
-            f'<img src="{base}.png" alt="{alt}" width="{width}" height="{height}" '
+            f'<img src="{href(base + ".png")}" alt="{alt}" width="{width}" height="{height}" '
             'loading="lazy" decoding="async">'
         )
         kind = "mx-still"
@@ -179,68 +191,98 @@ def _models(results: Mapping[str, Any]) -> list[list[str]]:
     return list(groups.values())
 
 
-def _step(entry: Mapping[str, Any], step: str, group: list[str], results) -> str:
+# The words of the build's own tables, per language (the metrics are the same numbers).
+TABLE_WORDS = {
+    "en": {
+        "head": "| Job | Status | Seconds | Train step | Render step |",
+        "built": "built", "cached": "cached", "failed": "failed", "shared": "shared",
+        "shared with": "shared with {}", "trained in": "trained in {}", "drawn in": "drawn in {}",
+        "model": 'The model behind {jobs}: {count}',
+        "count": lambda n: f"{n} measurement{'s' if n != 1 else ''}",
+        "measurements": "| Measurement | Value |",
+        "versions": "| Library | Version | Used for |",
+    },
+    "ko": {
+        "head": "| 작업 | 상태 | 초 | 학습 단계 | 그리기 단계 |",
+        "built": "새로 만듦", "cached": "캐시", "failed": "실패", "shared": "공유",
+        "shared with": "공유 (학습: {})", "trained in": "학습 {}", "drawn in": "그림 {}",
+        "model": "모델 ({jobs}): {count}",
+        "count": lambda n: f"측정값 {n}개",
+        "measurements": "| 측정값 | 값 |",
+        "versions": "| 라이브러리 | 버전 | 쓰임새 |",
+    },
+}  # fmt: skip
+
+
+def _seconds(done: str, lang: str) -> str:
+    """A recorded duration (``"12.3 s"``) as the language writes it (Korean: ``12.3초``)."""
+    return done.replace(" s", "초") if lang == "ko" and done.endswith(" s") else done
+
+
+def _step(entry: Mapping[str, Any], step: str, group: list[str], results, lang="en") -> str:
     """What a build did for one step of a job, in words: from the job's recorded steps
     (``"12.3 s"``, ``"shared"``, ``"cached"``; none at all when the whole job was cached)."""
+    words = TABLE_WORDS[lang]
     done = entry.get("steps", {}).get(step)
     if entry["status"] == "failed" and done is None:
-        return "failed"
+        return words["failed"]
     if done is None or done == "cached":
-        return "cached"
+        return words["cached"]
     if done == "shared":
         trainer = next(
             (n for n in group if results[n].get("steps", {}).get("train", "").endswith(" s")),
             None,
         )
-        return f"shared with `{trainer}`" if trainer else "shared"
-    return f"{'trained' if step == 'train' else 'drawn'} in {done}"
+        return words["shared with"].format(f"`{trainer}`") if trainer else words["shared"]
+    verb = "trained in" if step == "train" else "drawn in"
+    return words[verb].format(_seconds(done, lang))
 
 
-def build_report_table(results: Mapping[str, Any]) -> str:
+def build_report_table(results: Mapping[str, Any], lang: str = "en") -> str:
     """The jobs of this build as Markdown: a table of what each job's steps did and how long
     the job took, then the metrics of each trained model once, in a collapsed block per model
-    (jobs that draw from one model share its metrics); both in order of job name."""
+    (jobs that draw from one model share its metrics); both in order of job name. The words
+    are ``lang``'s; the numbers are the same in every language."""
+    words = TABLE_WORDS[lang]
     models = _models(results)
     group_of = {name: group for group in models for name in group}
-    rows = [
-        '<div class="mx-jobs" markdown>',
-        "",
-        "| Job | Status | Seconds | Train step | Render step |",
-        "| --- | --- | ---: | --- | --- |",
-    ]
+    rows = ['<div class="mx-jobs" markdown>', "", words["head"], "| --- | --- | ---: | --- | --- |"]
     for name, entry in sorted(results.items()):
         group = group_of[name]
-        train, render = (_step(entry, s, group, results) for s in ("train", "render"))
-        rows.append(
-            f"| `{name}` | {entry['status']} | {entry['seconds']:.1f} | {train} | {render} |"
-        )
+        train, render = (_step(entry, s, group, results, lang) for s in ("train", "render"))
+        status = words.get(entry["status"], entry["status"])
+        rows.append(f"| `{name}` | {status} | {entry['seconds']:.1f} | {train} | {render} |")
     rows += ["", "</div>"]
     for group in models:
         metrics = results[group[0]].get("metrics", {})
         if not metrics:
             continue
         jobs = ", ".join(f"`{n}`" for n in group)
-        count = f"{len(metrics)} measurement{'s' if len(metrics) != 1 else ''}"
-        rows += ["", f'??? note "The model behind {jobs}: {count}"', ""]
-        rows += ["    | Measurement | Value |", "    | --- | ---: |"]
+        title = words["model"].format(jobs=jobs, count=words["count"](len(metrics)))
+        rows += ["", f'??? note "{title}"', ""]
+        rows += [f"    {words['measurements']}", "    | --- | ---: |"]
         rows += [f"    | `{k}` | {format_value(v, None)} |" for k, v in sorted(metrics.items())]
     return "\n".join(rows)
 
 
-def versions_table(versions: Mapping[str, Mapping[str, str]]) -> str:
+def versions_table(versions: Mapping[str, Mapping[str, str]], lang: str = "en") -> str:
     """``versions`` maps what a library (or group of libraries) is for to {library: version}."""
-    rows = ["| Library | Version | Used for |", "| --- | --- | --- |"]
+    rows = [TABLE_WORDS[lang]["versions"], "| --- | --- | --- |"]
     for role, group in versions.items():
         rows += [f"| {name} | {version} | {role} |" for name, version in sorted(group.items())]
     return "\n".join(rows)
 
 
-def repo_link(repo_url: str | None) -> str:
+def repo_link(repo_url: str | None, lang: str = "en") -> str:
     """The repository the site is built from, as prose: a link when its address is known."""
     if not repo_url:
+        if lang == "ko":
+            return "이 사이트의 소스 저장소(이 사본은 저장소 주소 없이 빌드되었습니다)"
         return "its source repository (this copy of the site was built without its address)"
     url = repo_url.rstrip("/")
     shown = url.split("://", 1)[-1]
+    if lang == "ko":
+        return f"[{shown}]({url}) 저장소"
     return f"the repository at [{shown}]({url})"
 
 
@@ -269,7 +311,9 @@ def source_paths(text: str) -> list[str]:
     return [m["path"] for m in SOURCE.finditer(text)]
 
 
-def data_url(job: str, name: str, where: str, prefix: str, files: Mapping[str, bytes]) -> str:
+def data_url(
+    job: str, name: str, where: str, href: Callable[[str], str], files: Mapping[str, bytes]
+) -> str:
     """The page-relative URL of a data file that ``job`` made; PageError if it made none."""
     path = f"{FIGURES_DIR}/{job}/{name}"
     if path not in files:
@@ -278,7 +322,7 @@ def data_url(job: str, name: str, where: str, prefix: str, files: Mapping[str, b
             f"{where}: {{{{ data {job}/{name} }}}}: job {job!r} made no such file; "
             f"it made: {', '.join(made) or 'nothing'}"
         )
-    return prefix + path
+    return href(path)
 
 
 def fill_page(
@@ -290,9 +334,19 @@ def fill_page(
     versions: Mapping[str, Mapping[str, str]],
     root: Path | None = None,
     repo_url: str | None = None,
+    lang: str = "en",
+    served: Mapping[str, str] | None = None,
 ) -> str:
-    """The page with every placeholder replaced; raises PageError naming the first bad one."""
+    """The page with every placeholder replaced; raises PageError naming the first bad one.
+    ``lang`` is the page's language: it words the build's tables; ``files`` are the figure
+    files as that language's pages see them (see figures_src.site.files_for). Numbers read
+    the same in both languages (see :func:`format_value`). ``served`` maps a figure file's
+    path to where the site serves it, from the root of the page's language, when that is
+    elsewhere (a Korean page's ``x.png`` is ``../figures/.../x.ko.png``)."""
     prefix = "../" * depth
+
+    def href(path: str) -> str:
+        return prefix + (served or {}).get(path, path)
 
     def metric(match: re.Match) -> str:
         value = _lookup(results, match["job"], match["key"], where)
@@ -306,15 +360,15 @@ def fill_page(
 
     def special(match: re.Match) -> str:
         if match[1] == "build_report":
-            return build_report_table(results)
+            return build_report_table(results, lang)
         if match[1] == "repo_link":
-            return repo_link(repo_url)
-        return versions_table(versions)
+            return repo_link(repo_url, lang)
+        return versions_table(versions, lang)
 
     text = METRIC.sub(metric, text)
     text = SPECIAL.sub(special, text)
-    text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files), text)
-    text = DATA.sub(lambda m: data_url(m["job"], m["file"], where, prefix, files), text)
+    text = FIGURE.sub(lambda m: _figure_html(results, m, where, prefix, files, href), text)
+    text = DATA.sub(lambda m: data_url(m["job"], m["file"], where, href, files), text)
     if root is not None:
         text = SOURCE.sub(lambda m: source_link(m["path"], where, root, repo_url), text)
     leftover = LEFTOVER.search(text)

@@ -143,10 +143,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-# The address the test site claims, and the port the browser tests serve it on. Material's
-# instant navigation reads the site's pages from the sitemap, which lists them only when
-# site_url is set; it swaps in the served page's protocol and host but keeps the sitemap's
-# port, so the claimed address carries the port the site is served on.
+# The address the test site claims, and the port the browser tests serve it on. A build with
+# site_url writes absolute links (canonical links, the sitemap, the language switcher's links
+# to each edition's home page, "/" and "/ko/"), so the claimed address carries the port the
+# site is served on.
 TEST_PORT = _free_port()
 TEST_SITE_URL = f"https://example.org:{TEST_PORT}/"
 

@@ -26,6 +26,14 @@ def browser():
         yield launched
 
 
+LANGUAGES = ["en", "ko"]
+
+
+def site_pages(site, lang: str) -> list[str]:
+    """The pages of one language's edition: the Korean ones live under ko/."""
+    return [p for p in pages(site) if p.startswith("ko/") == (lang == "ko")]
+
+
 @pytest.fixture(scope="module")
 def site_url(quick_site):
     with serve(quick_site, port=TEST_PORT) as base:
@@ -81,11 +89,12 @@ def images_without_size(page) -> list[str]:
 
 @pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme, width):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme, width, lang):
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
     page = context.new_page()
     watch = PageWatch(page, site_url)
-    for path in pages(quick_site):
+    for path in site_pages(quick_site, lang):
         page.goto(site_url + path, wait_until="networkidle")
         assert images_without_size(page) == [], f"{path}: images without width and height"
         for image in page.query_selector_all("img"):
@@ -105,12 +114,13 @@ def test_every_page_loads_cleanly(browser, site_url, quick_site, scheme, width):
 
 @pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_wcag_violations(browser, site_url, quick_site, scheme, width):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_axe_finds_no_wcag_violations(browser, site_url, quick_site, scheme, width, lang):
     """axe-core, WCAG 2.2 A and AA rules, on every page: nothing is excused."""
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800})
     page = context.new_page()
     found = []
-    for path in pages(quick_site):
+    for path in site_pages(quick_site, lang):
         page.goto(site_url + path, wait_until="networkidle")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
@@ -125,9 +135,10 @@ def test_axe_finds_no_wcag_violations(browser, site_url, quick_site, scheme, wid
     context.close()
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, quick_site):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, quick_site, lang):
     page = browser.new_page(viewport={"width": 360, "height": 780})
-    for path in pages(quick_site):
+    for path in site_pages(quick_site, lang):
         page.goto(site_url + path, wait_until="networkidle")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"{path or 'home'} is {width} px wide on a 360 px phone"
@@ -177,14 +188,14 @@ def test_reduced_motion_starts_paused_on_the_last_frame(browser, site_url):
     context.close()
 
 
-def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
+def test_player_survives_navigation_and_dark_toggle(browser, site_url):
+    """Following the nav loads the page in full (no instant loading: see mkdocs.yml), and its
+    player starts; the dark toggle keeps it drawing."""
     page = browser.new_page()
     watch = PageWatch(page, site_url)
     page.goto(site_url, wait_until="networkidle")
-    page.evaluate("() => { window.stillTheSamePage = true }")
     page.locator("nav.md-nav--primary a[href*='layers-bend-space']").first.click()
     page.wait_for_url("**/layers-bend-space/")
-    assert page.evaluate("() => window.stillTheSamePage === true"), "a full page load, not instant"
     page.wait_for_function("() => document.querySelector('.mx-player')?.dataset.ready === '1'")
     # Switch the palette with Material's own toggle.
     page.locator("form[data-md-component=palette] label:visible").first.click()
@@ -193,21 +204,19 @@ def test_player_survives_instant_navigation_and_dark_toggle(browser, site_url):
     page.wait_for_function("() => document.querySelector('.mx-player').dataset.loaded")
     controls = page.locator(".mx-player").first.get_by_role("button")
     assert all(controls.nth(i).get_attribute("aria-label") for i in range(controls.count()))
-    watch.assert_clean("instant navigation")
+    watch.assert_clean("navigation")
     page.close()
 
 
-def test_math_is_typeset_after_instant_navigation(browser, site_url):
+def test_math_is_typeset_after_navigation(browser, site_url):
     page = browser.new_page()
     watch = PageWatch(page, site_url)
     katex = []
     page.on("request", lambda r: "/katex/" in r.url and katex.append(r.url))
     page.goto(site_url, wait_until="networkidle")
     assert katex == [], "a page without formulas loaded KaTeX"
-    page.evaluate("() => { window.stillTheSamePage = true }")
     page.locator("nav.md-nav--primary a[href*='nonlinear-regression']").first.click()
     page.wait_for_url("**/nonlinear-regression/")
-    assert page.evaluate("() => window.stillTheSamePage === true"), "a full page load, not instant"
     page.wait_for_function("() => document.querySelector('.arithmatex')?.dataset.typeset")
     assert page.locator(".arithmatex").count() >= 10
     assert untypeset_formulas(page) == []
@@ -220,7 +229,7 @@ def test_math_is_typeset_after_instant_navigation(browser, site_url):
     # With Node.js the build typeset the formulas: the browser runs no KaTeX. Without it,
     # assets/math.js typesets them with the served KaTeX.
     assert any(url.endswith("katex.min.js") for url in katex) == (shutil.which("node") is None)
-    watch.assert_clean("math after instant navigation")
+    watch.assert_clean("math after navigation")
     page.close()
 
 
@@ -239,7 +248,8 @@ def test_formulas_arrive_typeset_and_read_without_javascript(browser, site_url):
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_nothing_shifts_while_a_page_loads(browser, quick_site, width):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_nothing_shifts_while_a_page_loads(browser, quick_site, width, lang):
     """Images have sizes and players hold their place: cumulative layout shift stays ~0."""
     context = browser.new_context(viewport={"width": width, "height": 800})
     context.add_init_script(
@@ -249,7 +259,7 @@ def test_nothing_shifts_while_a_page_loads(browser, quick_site, width):
     )
     page = context.new_page()
     with serve_gzip(quick_site) as base:
-        for path in pages(quick_site):
+        for path in site_pages(quick_site, lang):
             page.goto(base + path, wait_until="networkidle")
             page.wait_for_timeout(500)
             shift = page.evaluate("window.__shift")
@@ -283,14 +293,15 @@ def test_player_fits_a_thumb_on_a_phone(browser, site_url):
     page.close()
 
 
-def test_sprite_sheets_load_only_near_the_viewport(browser, quick_site):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_sprite_sheets_load_only_near_the_viewport(browser, quick_site, lang):
     """Before the reader scrolls, a phone fetches at most 1 MB (gzip, as Pages serves), and
     only the sprite sheets of players near the screen; the others come as the reader scrolls."""
     page = browser.new_page(viewport=PHONE)
     sheets: list[str] = []
     page.on("request", lambda r: ".frames.png" in r.url and sheets.append(r.url))
     with serve_gzip(quick_site) as base:
-        for path in pages(quick_site):
+        for path in site_pages(quick_site, lang):
             sheets.clear()
             page.goto(base + path, wait_until="networkidle")
             page.wait_for_timeout(300)
@@ -384,3 +395,99 @@ def test_real_pages_load_at_most_1mb_before_scrolling(browser, real_report, tmp_
                 where = f"{path or 'home'} at {viewport['width']} px"
                 assert fetched <= 1_000_000, f"{where}: {fetched:,} bytes before scrolling"
             page.close()
+
+
+# --- The Korean edition (issue 15) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["layers-bend-space/", "glossary/", ""])
+def test_language_switcher_leads_to_the_same_page(browser, site_url, start):
+    """The header's language menu, as a reader uses it: to Korean and back, on the same page."""
+    page = browser.new_page()
+    watch = PageWatch(page, site_url)
+    page.goto(site_url + start, wait_until="networkidle")
+    for lang, path in (("ko", f"ko/{start}"), ("en", start)):
+        page.locator(".md-header .md-select").hover()
+        page.locator(f".md-select__link[hreflang={lang}]").click()
+        page.wait_for_load_state("networkidle")
+        assert page.url == site_url + path
+        assert page.locator("html").get_attribute("lang") == lang
+    # (Not assert_clean: leaving a page can abort a sprite sheet it was still fetching.)
+    assert watch.errors == [] and watch.offsite == [], (watch.errors, watch.offsite)
+    page.close()
+
+
+def search(page, query: str) -> list[str]:
+    """Type ``query`` into the site's search and return the pages its results link to
+    (site-relative paths, without anchors). Hangul typed this way fires no key events, so an
+    End key press stands in for the reader's last keystroke."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.type(query)
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => /\\d|없습니다|No matching/.test("
+        "document.querySelector('.md-search-result__meta').textContent)"
+    )
+    hrefs = page.eval_on_selector_all(".md-search-result__item > a", "as => as.map(a => a.href)")
+    found = []
+    for href in hrefs:
+        path = urlparse(href).path.lstrip("/")
+        if path not in found:
+            found.append(path)
+    page.keyboard.press("Escape")
+    return found
+
+
+KOREAN_QUERIES = {  # a query, and a page it must find
+    "매니폴드": "ko/manifold-hypothesis/",
+    "매니폴드는": "ko/manifold-hypothesis/",
+    "오토인코더": "ko/latent-maps/",
+    "t-SNE": "ko/latent-maps/",
+    "보간": "ko/manifold-hypothesis/",
+    "활성화 함수": "ko/nonlinear-regression/",
+}
+
+
+def test_english_search_finds_english_pages_only(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "glossary/", wait_until="networkidle")
+    found = search(page, "manifold")
+    assert "manifold-hypothesis/" in found
+    assert not [p for p in found if p.startswith("ko/")]
+    page.close()
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the Korean pages (docs/*.ko.md) are being written on other branches; "
+    "the integrator removes this mark once they are merged",
+)
+def test_korean_search_finds_korean_pages_only(browser, site_url):
+    """Korean queries, one with a particle attached, find the page about them, and only
+    pages of the Korean edition (see overrides/hooks/i18n.py for what the index splits)."""
+    page = browser.new_page()
+    watch = PageWatch(page, site_url)
+    page.goto(site_url + "ko/", wait_until="networkidle")
+    missed = {}
+    for query, expected in KOREAN_QUERIES.items():
+        found = search(page, query)
+        assert found and all(p.startswith("ko/") for p in found), (query, found)
+        if expected not in found:
+            missed[query] = found
+    assert missed == {}
+    watch.assert_clean("Korean search")
+    page.close()
+
+
+def test_the_korean_player_speaks_korean(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "ko/layers-bend-space/", wait_until="networkidle")
+    player = page.locator(".mx-player").first
+    player.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.mx-player').dataset.ready === '1'")
+    assert player.get_attribute("aria-label").startswith("애니메이션 플레이어")
+    labels = player.get_by_role("button").evaluate_all("bs => bs.map(b => b.ariaLabel)")
+    assert "이전 프레임" in labels and "다음 프레임" in labels
+    page.close()

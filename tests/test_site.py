@@ -78,6 +78,10 @@ def test_warm_build_loads_no_numerical_library(quick_site, tmp_path, repo_root):
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"figures: \S+ +cached", done.stderr)
     assert not re.search(r"figures: \S+ +built", done.stderr)
+    # Both languages were built, and only the first run asked the engine: one line per job.
+    assert "Building 'ko' documentation" in done.stderr
+    jobs = re.findall(r"figures: (\S+) +\w+", done.stderr)
+    assert sorted(jobs) == sorted(all_jobs())
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert imported & {"torch", "numpy", "matplotlib", "PIL"} == set()
 
@@ -282,7 +286,7 @@ def code_tabs(node: Node) -> list[tuple[str, set[str]]]:
         ]
         assert len(blocks) == len(names), names
         for name, block in zip(names, blocks, strict=True):
-            if name != "Code":
+            if name not in CODE_TAB:
                 continue
             code = "\n".join(
                 n.text(sep="") for n in block.iter() if n.tag == "code" and _in_pre(block, n)
@@ -395,6 +399,10 @@ def test_code_tab_check_fails_on_a_broken_tab_and_passes_on_a_real_one(tmp_path)
     assert code_tab_problems(whole) == []
 
 
+CODE_TAB = ("Code", "코드")  # a Code tab's label, in English and in Korean
+TRY_IT = ("Try it", "직접 해 보기")  # a "Try it" box's or section's title starts so
+
+
 def is_try_it(node: Node) -> bool:
     """A "Try it" box: an admonition or collapsible whose title starts with "Try it"."""
     if not ({"admonition"} & node.classes or node.tag == "details"):
@@ -402,7 +410,7 @@ def is_try_it(node: Node) -> bool:
     title = next(
         (n for n in node.iter() if n.tag == "summary" or "admonition-title" in n.classes), None
     )
-    return title is not None and title.text().strip().startswith("Try it")
+    return title is not None and title.text().strip().startswith(TRY_IT)
 
 
 def reader_text(site, page: str) -> str:
@@ -416,7 +424,7 @@ def reader_text(site, page: str) -> str:
             level = int(child.tag[1])
             if skipping and level <= skipping:
                 skipping = None
-            if child.text().strip().startswith("Try it"):
+            if child.text().strip().startswith(TRY_IT):
                 skipping = level
         if not skipping:
             kept.append(child)
@@ -440,7 +448,7 @@ def test_build_vocabulary_stays_off_the_readers_path(quick_site):
     the site: the "Try it" parts and the page on how the site is built."""
     found = {}
     for page in built_pages(quick_site):
-        if page == "how-this-site-is-built":
+        if page in ("how-this-site-is-built", "ko/how-this-site-is-built"):
             continue
         text = reader_text(quick_site, page)
         hits = [text[max(m.start() - 30, 0) : m.end() + 30] for m in BUILD_WORDS.finditer(text)]
@@ -637,7 +645,7 @@ def try_it_parts(site, page: str) -> list[Node]:
     parts = [n for n in body.iter() if is_try_it(n)]
     children = [c for c in body.children if isinstance(c, Node)]
     for i, child in enumerate(children):
-        if re.fullmatch(r"h[1-6]", child.tag) and child.text().strip().startswith("Try it"):
+        if re.fullmatch(r"h[1-6]", child.tag) and child.text().strip().startswith(TRY_IT):
             section = Node("section", {})
             for sibling in children[i + 1 :]:
                 if re.fullmatch(r"h[1-6]", sibling.tag) and sibling.tag <= child.tag:

@@ -14,39 +14,37 @@
  *   on the last frame.
  *
  * Each player's state is on its element: data-loaded (the sheet is drawn), data-playing
- * (a timer is running), data-frame, data-visible. Set up again after each of Material's
- * instant page loads.
+ * (a timer is running), data-frame, data-visible. (Set up again on each of Material's
+ * page events, should instant loading come back.)
+ *
+ * Its words come in the page's language (<html lang>): English, or Korean in the Korean
+ * edition. A frame's label comes with the frames, drawn in the same language.
  */
 (function () {
   "use strict";
 
-  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-  // The player's own words, in the page's language (<html lang>, set per language).
   var WORDS = {
     en: {
       play: "Play animation",
       pause: "Pause animation",
-      previous: "Previous frame",
-      next: "Next frame",
+      back: "Previous frame",
+      forward: "Next frame",
       frame: "Frame",
       player: "Animation player: space to play or pause, arrow keys to step",
-      frameOf: function (n, count) {
-        return "frame " + n + " of " + count;
-      },
+      nth: function (i, n) { return "frame " + i + " of " + n; },
     },
     ko: {
       play: "애니메이션 재생",
       pause: "애니메이션 일시 정지",
-      previous: "이전 프레임",
-      next: "다음 프레임",
+      back: "이전 프레임",
+      forward: "다음 프레임",
       frame: "프레임",
-      player: "애니메이션 플레이어: 스페이스 키로 재생과 일시 정지, 화살표 키로 한 프레임씩 이동",
-      frameOf: function (n, count) {
-        return "프레임 " + n + "/" + count;
-      },
+      player: "애니메이션 플레이어: 스페이스로 재생·일시 정지, 화살표 키로 한 프레임씩 이동",
+      nth: function (i, n) { return "프레임 " + i + "/" + n; },
     },
   };
-  var say = WORDS[(document.documentElement.lang || "en").slice(0, 2)] || WORDS.en;
+  var words = WORDS[document.documentElement.lang] || WORDS.en;
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   var players = []; // the current page's players, in document order
   var chosen = null; // the player the reader started, if any
 
@@ -102,16 +100,16 @@
 
     var controls = document.createElement("div");
     controls.className = "mx-controls";
-    var toggle = button(say.play, "►");
-    var back = button(say.previous, "◀");
-    var forward = button(say.next, "▶");
+    var toggle = button(words.play, "►");
+    var back = button(words.back, "◀");
+    var forward = button(words.forward, "▶");
     var scrubber = document.createElement("input");
     scrubber.type = "range";
     scrubber.min = "0";
     scrubber.max = String(count - 1);
     scrubber.step = "1";
     scrubber.className = "mx-scrubber";
-    scrubber.setAttribute("aria-label", say.frame);
+    scrubber.setAttribute("aria-label", words.frame);
     var label = document.createElement("span");
     label.className = "mx-label";
     label.setAttribute("aria-live", "polite");
@@ -120,7 +118,7 @@
     root.textContent = "";
     root.append(canvas, controls);
     root.tabIndex = 0;
-    root.setAttribute("aria-label", say.player);
+    root.setAttribute("aria-label", words.player);
     root.dataset.playing = "0";
 
     var sheet = null;
@@ -135,7 +133,7 @@
         context.drawImage(sheet, x, y, meta.width, meta.height, 0, 0, meta.width, meta.height);
       }
       scrubber.value = String(frame);
-      label.textContent = meta.labels[frame] || say.frameOf(frame + 1, count);
+      label.textContent = meta.labels[frame] || words.nth(frame + 1, count);
       root.dataset.frame = String(frame);
     }
 
@@ -152,7 +150,7 @@
       if (on === this.playing) return;
       this.playing = on;
       toggle.textContent = on ? "❚❚" : "►";
-      toggle.setAttribute("aria-label", on ? say.pause : say.play);
+      toggle.setAttribute("aria-label", on ? words.pause : words.play);
       root.dataset.playing = on ? "1" : "0";
       if (timer) window.clearTimeout(timer);
       timer = on ? window.setTimeout(tick, meta.durations_ms[frame]) : null;
@@ -301,7 +299,7 @@
   });
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(setUpAll); // Material: every page, instant navigation included
+    window.document$.subscribe(setUpAll); // Material: once per page load
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUpAll);
   } else {
