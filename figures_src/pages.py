@@ -75,7 +75,9 @@ def format_value(value: Any, spec: str | None) -> str:
     return f"{value:.3g}"
 
 
-def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
+def _lookup(results: Mapping[str, Any], job: str, key: str, where: str, lang: str = "en") -> Any:
+    """A job's metric, else its parameter. On a page in another language a metric that is a
+    word (a class name) has that language's version beside it, ``key_ko``: that one is read."""
     if job not in results:
         raise PageError(
             f"{where}: no figure job named {job!r}; the jobs are: {', '.join(sorted(results))}"
@@ -83,7 +85,7 @@ def _lookup(results: Mapping[str, Any], job: str, key: str, where: str) -> Any:
     entry = results[job]
     for table in (entry.get("metrics", {}), entry.get("params", {})):
         if key in table:
-            return table[key]
+            return table.get(f"{key}_{lang}", table[key])
     known = sorted({*entry.get("metrics", {}), *entry.get("params", {})})
     raise PageError(
         f"{where}: job {job} has no metric or parameter {key!r}; it has: {', '.join(known)}"
@@ -349,7 +351,7 @@ def fill_page(
         return prefix + (served or {}).get(path, path)
 
     def metric(match: re.Match) -> str:
-        value = _lookup(results, match["job"], match["key"], where)
+        value = _lookup(results, match["job"], match["key"], where, lang)
         try:
             return html.escape(format_value(value, match["spec"]), quote=False)
         except (ValueError, TypeError):

@@ -459,11 +459,6 @@ def test_english_search_finds_english_pages_only(browser, site_url):
     page.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the Korean pages (docs/*.ko.md) are being written on other branches; "
-    "the integrator removes this mark once they are merged",
-)
 def test_korean_search_finds_korean_pages_only(browser, site_url):
     """Korean queries, one with a particle attached, find the page about them, and only
     pages of the Korean edition (see overrides/hooks/i18n.py for what the index splits)."""

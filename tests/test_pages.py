@@ -31,3 +31,10 @@ def test_a_caption_links_a_page_by_its_url_from_the_figures_page():
     html = inline_markdown("a [logistic regression](glossary.md#logistic-regression)", "../")
     assert 'href="../glossary/#logistic-regression"' in html
     assert 'href="../"' in inline_markdown("[home](index.md)", "../")
+
+
+def test_a_word_metric_is_read_in_the_pages_language():
+    results = {"fashion.latent_map": {"metrics": {"largest": "Shirt", "largest_ko": "셔츠"}}}
+    text = "{{ fashion.latent_map.largest }}"
+    assert fill_page(text, "docs/x.md", results, {}, 1, {}) == "Shirt"
+    assert fill_page(text, "docs/x.ko.md", results, {}, 1, {}, lang="ko") == "셔츠"

@@ -158,7 +158,7 @@ def map_metrics(run: dict, embedding: np.ndarray, seed: int) -> dict[str, float 
         "size_vs_mixing_rank_correlation": rank_correlation(latent["separation"], flat["spread"]),
         "largest_class_on_map": FASHION[int(flat["spread"].argmax())],
         "smallest_class_on_map": FASHION[int(flat["spread"].argmin())],
-        # The Korean pages show these (a page's {{ x }} reads x_ko there, if it exists).
+        # The Korean page names them with these (figures_src.pages reads KEY_ko there).
         "largest_class_on_map_ko": FASHION_KO[int(flat["spread"].argmax())],
         "smallest_class_on_map_ko": FASHION_KO[int(flat["spread"].argmin())],
         "centre_distance_rank_correlation": rank_correlation(
