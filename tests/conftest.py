@@ -181,3 +181,21 @@ def quick_site(tmp_path_factory) -> Path:
     # Later builds on this cache rewrite its report; keep the cold build's.
     (base / "cold-report.json").write_bytes((base / "cache" / "report.json").read_bytes())
     return base / "site"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per test module (the browser tests')."""
+    from benchmarks.screenshots import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def site_url(quick_site):
+    """The quick site, served on 127.0.0.1 for the browser tests of one module."""
+    from benchmarks.screenshots import serve
+
+    with serve(quick_site, port=TEST_PORT) as base:
+        yield base

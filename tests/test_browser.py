@@ -7,10 +7,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import TEST_PORT
 
 from benchmarks.lighthouse import serve_gzip
-from benchmarks.screenshots import chromium, pages, serve
+from benchmarks.screenshots import pages
 
 pytestmark = pytest.mark.browser
 
@@ -20,24 +19,12 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PHONE = {"width": 360, "height": 780}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
 LANGUAGES = ["en", "ko"]
 
 
 def site_pages(site, lang: str) -> list[str]:
     """The pages of one language's edition: the Korean ones live under ko/."""
     return [p for p in pages(site) if p.startswith("ko/") == (lang == "ko")]
-
-
-@pytest.fixture(scope="module")
-def site_url(quick_site):
-    with serve(quick_site, port=TEST_PORT) as base:
-        yield base
 
 
 class PageWatch:

@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TEST_PORT
 from test_browser import AXE, WCAG_TAGS, PageWatch
 
-from benchmarks.screenshots import chromium, serve
+from benchmarks.screenshots import serve
 from figures_src.chapters.circles import BottleneckNet
 from figures_src.nn import tensor
 
@@ -30,18 +29,6 @@ ROOT = "[data-explorable='train-circles']"
 MODULE = "../assets/explorables/train-circles.js"  # from the page's URL
 PROBABILITY_TOLERANCE = 1e-5  # absolute, on P(inner ring), final weights
 LOSS_TOLERANCE = 1e-3  # relative, on the loss after each epoch
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def site_url(quick_site):
-    with serve(quick_site, port=TEST_PORT) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")

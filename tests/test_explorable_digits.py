@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TEST_PORT
 
-from benchmarks.screenshots import chromium, serve
 from figures_src.chapters import digits_live
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -104,18 +102,6 @@ def test_the_page_claims_hold_at_the_real_settings(plane_metrics):
 
 
 # %% In the browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def site_url(quick_site):
-    with serve(quick_site, port=TEST_PORT) as base:
-        yield base
 
 
 def open_mounted(browser, site_url, **context):

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TEST_PORT
 from matplotlib.colors import to_rgba_array
 from test_browser import AXE, PHONE, WCAG_TAGS
 
-from benchmarks.screenshots import chromium, serve
 from figures_src import datasets
 from figures_src.chapters import tsne, tsne_live
 
@@ -154,18 +152,6 @@ def page_strings(text: str) -> dict:
 
 
 # %% The page, in headless Chromium, against the quick build
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def site_url(quick_site):
-    with serve(quick_site, port=TEST_PORT) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
