@@ -2,7 +2,8 @@
 
 * cold:  an empty figure cache: every model is trained and every figure drawn;
 * warm:  the same cache again, nothing changed: nothing may be retrained;
-* plain: MkDocs with the gen-files plugin switched off (no figures at all);
+* plain: MkDocs with the gen-files plugin and the page-filling hook switched off (no figures
+  at all), in both languages;
 * clone: a copy of the checkout at another path, on the same cache: keys do not depend
   on where the checkout lives, so it must build warm too.
 
@@ -49,6 +50,8 @@ def plain_config(tmp: Path) -> Path:
     start = text.index("  - gen-files:")
     end = text.index("\n\n", start)
     text = text[:start] + text[end + 1 :]
+    # ... and so is the hook that fills the pages from the figure build.
+    text = "".join(line for line in text.splitlines(True) if "hooks/placeholders.py" not in line)
     # Paths in mkdocs.yml are relative to it; this copy lives elsewhere.
     text = text.replace("  - figures_src\n", f"  - {ROOT / 'figures_src'}\n")
     text = text.replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
