@@ -321,7 +321,7 @@ def test_both_languages_are_built_with_every_page(quick_site):
 
 def test_korean_nav_titles_and_theme_words(quick_site):
     html = (quick_site / "ko" / "index.html").read_text()
-    titles = ["1. 층은 공간을 어떻게 구부리나", "2. 매니폴드 가설", "3. 비선형 회귀"]
+    titles = ["1. 층은 공간을 어떻게 휘는가", "2. 매니폴드 가설", "3. 비선형 회귀"]
     titles += ["4. 잠재 공간 지도", "용어집", "출처와 더 읽을거리", "이 사이트를 만드는 방법"]
     for title in titles:
         assert title in html, title

@@ -85,8 +85,8 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
     normal, offset = best_line(layer1_out @ run.W2.T, run.y)
     probe_line = (inside.T @ normal, offset)
     direction_2 = t("direction 2", "방향 2")
-    in_plane = (t("layer 1's plane, direction 1", "1층의 평면, 방향 1"), direction_2)
-    layer2 = (t("layer 2's view, direction 1", "2층의 시점, 방향 1"), direction_2)
+    in_plane = (t("layer 1's plane, direction 1", "층 1의 평면, 방향 1"), direction_2)
+    layer2 = (t("layer 2's view, direction 1", "층 2의 시점, 방향 1"), direction_2)
     inputs = [
         t("hidden unit {}, before its ReLU", "은닉 유닛 {} (ReLU 전)").format(k) for k in (1, 2)
     ]
@@ -94,7 +94,7 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
     probe = run.metrics["folded_linear_probe_accuracy"]
     return [
         (
-            t("layer 1 · linear map W₁x", "1층 · 선형 변환 W₁x"),
+            t("layer 1 · linear map W₁x", "층 1 · 선형 변환 W₁x"),
             t(
                 "the plane goes into 16 dimensions; we look at it face on",
                 "평면이 16차원 공간으로 옮겨진다. 그 평면을 정면에서 본다",
@@ -104,7 +104,7 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             None,
         ),
         (
-            t("layer 1 · shift + b₁", "1층 · 평행 이동 + b₁"),
+            t("layer 1 · shift + b₁", "층 1 · 평행 이동 + b₁"),
             t(
                 "most of b₁ points out of this plane: little moves here",
                 "b₁은 대부분 이 평면 밖을 향한다. 여기서는 거의 움직이지 않는다",
@@ -117,14 +117,14 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             t("camera turn", "카메라 회전"),
             t(
                 "nothing moves: we turn to the two directions layer 2 reads",
-                "점은 움직이지 않는다. 2층이 읽는 두 방향으로 시점만 돌린다",
+                "점은 움직이지 않는다. 층 2가 읽는 두 방향으로 시점만 돌린다",
             ),
             layer2,
             camera_turn(shifted, flat, view),
             None,
         ),
         (
-            t("layer 1 · bend: ReLU on 16 units", "1층 · 휘기: 유닛 16개에 ReLU 적용"),
+            t("layer 1 · bend: ReLU on 16 units", "층 1 · 휘기: 유닛 16개에 ReLU 적용"),
             t(
                 "dashed: a straight line that now separates {:.1%}",
                 "점선: 이제 {:.1%}를 가르는 직선",
@@ -134,21 +134,21 @@ def warp_steps(run, points: np.ndarray, t) -> list[tuple]:
             probe_line,
         ),
         (
-            t("layer 2 · linear map", "2층 · 선형 변환"),
+            t("layer 2 · linear map", "층 2 · 선형 변환"),
             t("a 2 x 2 map within this view", "이 시점 안에서 일어나는 2 x 2 변환"),
             inputs,
             glide(folded, read),
             None,
         ),
         (
-            t("layer 2 · shift + b₂", "2층 · 평행 이동 + b₂"),
+            t("layer 2 · shift + b₂", "층 2 · 평행 이동 + b₂"),
             "",
             inputs,
             glide(read, read + run.b2),
             None,
         ),
         (
-            t("layer 2 · bend: ReLU", "2층 · 휘기: ReLU"),
+            t("layer 2 · bend: ReLU", "층 2 · 휘기: ReLU"),
             t(
                 "negatives pressed onto the axes: the hidden layer",
                 "음수 값은 축으로 눌린다. 이것이 은닉층이다",
