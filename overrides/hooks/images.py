@@ -49,7 +49,8 @@ def on_page_content(content, page, config, files, **kwargs):
         if src.scheme or src.netloc:
             return tag
         target = urljoin(page.url, unquote(src.path))  # links are relative to the URL by now
-        file = files.get_file_from_path(target)
+        # By its path in docs/, or by its URL: a Korean page's assets/x.svg is x.ko.svg.
+        file = files.get_file_from_path(target) or next((f for f in files if f.url == target), None)
         path = Path(file.abs_src_path) if file and file.abs_src_path else docs / target
         size = intrinsic_size(path) if path.is_file() else None
         if not size:
