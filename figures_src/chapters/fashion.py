@@ -267,7 +267,7 @@ def render_thumbnails(run, style):
     t = words(style)
     title = t(
         "{} of {:,} test images at their t-SNE positions (the others are the dots)",
-        "테스트 이미지 {1:,}장 중 {0}장을 t-SNE 위치에 표시 (나머지는 점)",
+        "테스트 이미지 {1:,}장 중 {0}장을 t-SNE가 정한 자리에 그림 (나머지는 점)",
     )
     top = 1 - 0.1 * style.dpi / fig_h
     fig.text(margin / fig_w, top, title.format(len(kept), len(run.y)), fontsize=15, va="top")

@@ -405,7 +405,7 @@ def draw_pieces(run, t):
     ax.scatter(x, y, s=8, color=DATA_GREY, linewidths=0, label=data)
     true_curve(ax, np.linspace(x0, x1, 200), t)
     fine = np.linspace(x0, x1, 400)
-    sampled = t("the network's output at 400 values of x", "x 400곳의 신경망 출력")
+    sampled = t("the network's output at 400 values of x", "x의 400곳에서 계산한 신경망 출력")
     fine_y = network(layers, fine)[0]
     ax.plot(fine, fine_y, color=FIT, lw=7, alpha=0.3, label=sampled)
     joined = t("its kinks joined by straight lines", "꺾인 점을 이은 직선")
