@@ -172,7 +172,7 @@ def render_training(run, style):
         ax.set_axis_off()
         ax.text(-6, 14, label, ha="right", va="center", fontsize=11)
     for c, name in enumerate(class_names(t)):  # two lines where a name is too wide for its image
-        name = name.replace("/", "/\n").replace(" ", "\n")
+        name = name.replace("/", "/\n").replace(" ", "\n") if len(name) > 6 else name
         top.text(c * 32 + 14, -4, name, ha="center", va="bottom", fontsize=11)
 
     curve = fig.add_axes((0.18, 0.1, 0.53, 0.26))
