@@ -405,3 +405,10 @@ def test_korean_headings_keep_the_english_ids(quick_site, page):
     read = entries if page == "glossary.md" else ids
     english = read(quick_site / folder / "index.html")
     assert read(quick_site / "ko" / folder / "index.html") == english
+
+
+def test_korean_heading_links_are_titled_in_korean(quick_site):
+    page = (quick_site / "ko" / "latent-maps" / "index.html").read_text(encoding="utf-8")
+    assert 'class="headerlink"' in page and "Permanent link" not in page
+    english = (quick_site / "latent-maps" / "index.html").read_text(encoding="utf-8")
+    assert 'title="Permanent link"' in english

@@ -1,5 +1,6 @@
-"""The Korean edition's search index and 404 page (mkdocs-static-i18n builds one site per
-language, each with the same theme files; this hook sorts out the two it shares).
+"""The Korean edition's search index, 404 page and heading-link tooltips (mkdocs-static-i18n
+builds one site per language, each with the same theme files; this hook sorts out what they
+share).
 
 Search: the plugin leaves one index of both languages at search/search_index.json. After the
 last language is built, this hook splits it: the English pages' index stays there, the
@@ -47,6 +48,15 @@ SEARCH = {
 }
 
 _not_found: dict[str, str] = {}  # each language's 404 page, as its build rendered it
+
+
+# The heading links' tooltip, which the toc extension writes once for both languages.
+PERMALINK = {"ko": 'title="이 절로 가는 링크"'}
+
+
+def on_post_page(output, page, config, **kwargs):
+    words = PERMALINK.get(config.theme["language"])
+    return output.replace('title="Permanent link"', words) if words else output
 
 
 def on_post_template(output_content, template_name, config, **kwargs):
