@@ -205,9 +205,9 @@ TABLE_WORDS = {
         "versions": "| Library | Version | Used for |",
     },
     "ko": {
-        "head": "| 작업 | 상태 | 초 | 학습 단계 | 그리기 단계 |",
+        "head": "| 작업 | 상태 | 초 | 학습 단계 | 렌더링 단계 |",
         "built": "새로 만듦", "cached": "캐시", "failed": "실패", "shared": "공유",
-        "shared with": "공유 (학습: {})", "trained in": "학습 {}", "drawn in": "그림 {}",
+        "shared with": "공유 (학습: {})", "trained in": "학습 {}", "drawn in": "렌더링 {}",
         "model": "모델 ({jobs}): {count}",
         "count": lambda n: f"측정값 {n}개",
         "measurements": "| 측정값 | 값 |",
@@ -279,7 +279,7 @@ def repo_link(repo_url: str | None, lang: str = "en") -> str:
     """The repository the site is built from, as prose: a link when its address is known."""
     if not repo_url:
         if lang == "ko":
-            return "이 사이트의 소스 저장소(이 사본은 저장소 주소 없이 빌드되었습니다)"
+            return "소스 저장소(이 사본은 저장소 주소 없이 빌드되었습니다)"
         return "its source repository (this copy of the site was built without its address)"
     url = repo_url.rstrip("/")
     shown = url.split("://", 1)[-1]

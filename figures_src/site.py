@@ -47,7 +47,7 @@ ROLES = {  # what each library does for this site, as the versions table says it
 }
 ROLES_KO = {  # the same roles, for the Korean edition's versions table
     "torch": "신경망 학습",
-    "scikit-learn": "원과 스위스 롤 데이터, PCA·t-SNE·Isomap·LLE, 점수 계산",
+    "scikit-learn": "두 원과 스위스 롤 데이터, PCA·t-SNE·Isomap·LLE, 점수 계산",
     "matplotlib": "모든 그림과 애니메이션 프레임 그리기",
     "pillow": "GIF, 스프라이트 시트, PNG 인코딩",
     "numpy": "배열과 수학 계산",

@@ -286,7 +286,7 @@ def test_build_tables_come_in_the_pages_language():
                   "steps": {"train": "10.1 s", "render": "2.2 s"}},
     }  # fmt: skip
     table = build_report_table(results, "ko")
-    assert "| `b.one` | 새로 만듦 | 12.3 | 학습 10.1초 | 그림 2.2초 |" in table
+    assert "| `b.one` | 새로 만듦 | 12.3 | 학습 10.1초 | 렌더링 2.2초 |" in table
     assert '??? note "모델 (`b.one`): 측정값 1개"' in table
     assert versions_table({"신경망 학습": {"torch": "2.13"}}, "ko").startswith("| 라이브러리 |")
     assert "저장소" in repo_link(None, "ko") and "저장소" in repo_link("https://x.org/r", "ko")
@@ -325,7 +325,7 @@ def test_korean_nav_titles_and_theme_words(quick_site):
     titles += ["4. 잠재 공간 지도", "용어집", "출처와 더 읽을거리", "이 사이트를 만드는 방법"]
     for title in titles:
         assert title in html, title
-    assert "신경망은 매니폴드를 어떻게 배우나" in html and "라이선스" in html
+    assert "신경망은 매니폴드를 어떻게 학습하는가" in html and "라이선스" in html
     assert "어두운 모드로 전환" in html
 
 

@@ -24,11 +24,13 @@ from mkdocs.plugins import event_priority
 # and hyphens, as Material has it; for Korean also the brackets and punctuation that sit
 # against a word ("매니폴드(manifold)" gives "매니폴드" and "manifold"), the particles and
 # copulas at the end of a Hangul word ("매니폴드는", "매니폴드에서", "곡면입니다" give
-# "매니폴드" and "곡면" and the ending), and, after two syllables, the verb endings of
-# 하다/되다 ("보간하면", "변환된" give "보간", "변환"). lunr has no Korean stemmer and its
-# Korean pipeline only trims words and drops stop words (most particles among them), so
-# without these splits "매니폴드" would not find "매니폴드는". A word that merely ends in one
-# of these syllables is split too ("회귀로" and "도로" alike); search still finds it, among
+# "매니폴드" and "곡면"), and, after two syllables, the verb endings of 하다/되다
+# ("보간하면", "변환된" give "보간", "변환"). The ending is part of the separator, so it is
+# dropped, not kept as a word of its own: lunr's Korean stop words lack 은, 는, 도, 처럼 and
+# most of these endings, and a query "오토인코더는" would otherwise also search for "는",
+# which every page has (and the results would mark every 는). lunr has no Korean stemmer,
+# so without these splits "매니폴드" would not find "매니폴드는". A word that merely ends in
+# one of these syllables is cut too ("회귀로" and "도로" alike); search still finds it, among
 # more results. Other endings ("보간했더니" works, "매니폴드인" does not) stay attached.
 ENDINGS = (
     "입니다|이라는|이라고|에서|에게|으로|까지|부터|처럼|보다|마다|이나|이다|라는|와의|과의|"
@@ -41,8 +43,8 @@ SEARCH = {
         "lang": ["ko", "en"],
         "separator": (
             r"[\s\-()\[\],.:;!?·'\"“”‘’]+"
-            rf"|(?<=[가-힣A-Za-z0-9])(?=(?:{ENDINGS})(?![가-힣]))"
-            rf"|(?<=[가-힣]{{2}})(?={VERBS}[가-힣]*(?![가-힣]))"
+            rf"|(?<=[가-힣A-Za-z0-9])(?:{ENDINGS})(?![가-힣])"
+            rf"|(?<=[가-힣]{{2}}){VERBS}[가-힣]*(?![가-힣])"
         ),
     },
 }
