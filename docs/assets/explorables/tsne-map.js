@@ -130,7 +130,8 @@ export async function mount(element, strings) {
     root
   );
   const info = make("div", { class: "mx-tsne-info" }, root);
-  const thumb = make("canvas", { class: "mx-tsne-thumb", width: TILE, height: TILE, role: "img" }, info);
+  const thumbBox = make("div", { class: "mx-tsne-thumb", role: "img" }, info);
+  const thumb = make("canvas", { width: TILE, height: TILE, "aria-hidden": "true" }, thumbBox);
   // Read out as one: the class, then how many neighbours the map kept.
   const words = make("div", { class: "mx-tsne-words", "aria-live": "polite", "aria-atomic": "true" }, info);
   const title = make("p", { class: "mx-tsne-class" }, words);
@@ -215,7 +216,7 @@ export async function mount(element, strings) {
       title.textContent = "";
       status.textContent = strings.pick;
       strip.removeAttribute("aria-label");
-      thumb.removeAttribute("aria-label");
+      thumbBox.removeAttribute("aria-label");
       draw();
       drawThumbnails();
       return;
@@ -232,7 +233,7 @@ export async function mount(element, strings) {
     title.textContent = name;
     title.style.setProperty("--mx-tsne-class", data.colors[data.labels[i]]);
     status.textContent = fill(strings.kept, { kept: kept.size, k: data.k });
-    thumb.setAttribute("aria-label", fill(strings.image, { name }));
+    thumbBox.setAttribute("aria-label", fill(strings.image, { name }));
     const names = neighbours.map((j) => strings.classes[data.labels[j]]).join(", ");
     strip.setAttribute("aria-label", fill(strings.rowLabel, { k: data.k, names }));
     const [sx, sy] = toScreen(i);
@@ -332,7 +333,7 @@ export async function mount(element, strings) {
   }
 
   /** Each class's name at its island's heart; a name that would cover another moves up or
-   * down by a box's height, or is left out when neither place is free. */
+   * down by one or two boxes' height, or is left out when no such place is free. */
   function drawNames() {
     const font = getComputedStyle(element).fontFamily;
     context.font = `13px ${font}`;
@@ -348,7 +349,7 @@ export async function mount(element, strings) {
       const [hx, hy] = toScreen(data.hearts[c]);
       if (hx < 0 || hx > width || hy < 0 || hy > height) return; // its island is out of view
       const sx = Math.min(Math.max(hx, w / 2 + 2), width - w / 2 - 2); // kept inside the map
-      const box = [0, -1, 1]
+      const box = [0, -1, 1, -2, 2]
         .map((shift) => {
           const sy = Math.min(Math.max(hy + shift * (LABEL_H + 3), 12), height - 12);
           return { sy, x0: sx - w / 2, x1: sx + w / 2, y0: sy - LABEL_H / 2, y1: sy + LABEL_H / 2 };
@@ -371,6 +372,7 @@ export async function mount(element, strings) {
   function drawChosen(radius) {
     const [cx, cy] = toScreen(chosen);
     const neighbours = latentNeighbours(data, chosen);
+    element.dataset.circle = (mapRadius * scale).toFixed(1); // its radius on screen, for tests
     context.strokeStyle = INK;
     context.setLineDash([5, 4]);
     context.lineWidth = 1.5;
