@@ -189,8 +189,38 @@ def open_map(page, base: str):
     return explorable
 
 
+def scroll_like_a_reader(page) -> None:
+    """Scroll down the page with the wheel, the pointer resting mid-screen, until the map sits
+    under the pointer; then wait. The map passes under the pointer and takes wheel events, but
+    the reader has not touched it."""
+    viewport = page.viewport_size
+    rest = (viewport["width"] / 2, viewport["height"] / 2)
+    page.mouse.move(*rest)  # far above the map
+    canvas = page.locator(f"{WHERE} canvas[role=img]")
+    for _ in range(400):
+        page.mouse.wheel(0, 100)
+        page.wait_for_timeout(30)
+        if canvas.count():
+            box = canvas.bounding_box()
+            if box["y"] + 60 < rest[1] < box["y"] + box["height"] - 60:
+                break
+    else:
+        raise AssertionError("the map never came under the pointer")
+    page.wait_for_timeout(800)
+
+
 def canvas_pixels(explorable) -> bytes:
     return explorable.locator("canvas[role=img]").screenshot()
+
+
+def colour_pixels(explorable, rgb) -> int:
+    """How many of the map's pixels have this colour (within a little antialiasing)."""
+    import io
+
+    from PIL import Image
+
+    image = np.asarray(Image.open(io.BytesIO(canvas_pixels(explorable))).convert("RGB"))
+    return int((np.abs(image.astype(int) - np.asarray(rgb, int)).max(axis=2) <= 6).sum())
 
 
 @pytest.mark.browser
@@ -202,8 +232,11 @@ def test_twenty_points_show_the_build_s_neighbours(browser, site_url, quick_buil
     watch = Watch(page)
     page.goto(site_url + PAGE, wait_until="networkidle")
     assert not watch.requests, "the explorable's data loaded before the reader scrolled near it"
-    explorable = open_map(page, site_url)
-    assert watch.fetched("map.bin") and not watch.fetched("thumbnails.png")
+    scroll_like_a_reader(page)
+    explorable = page.locator(WHERE)
+    assert explorable.get_attribute("data-mounted") == "yes" and watch.fetched("map.bin")
+    assert not watch.fetched("thumbnails.png"), "thumbnails loaded by a page scroll, no interaction"
+    assert not explorable.get_attribute("data-selected")  # nothing chosen by scrolling either
     strings = json.loads(explorable.locator("script.mx-strings").text_content())
     box = explorable.locator("canvas[role=img]").bounding_box()
     seen: dict[int, tuple[str, str, str]] = {}
@@ -271,6 +304,79 @@ def test_keyboard_steps_through_points_and_moves_the_view(browser, site_url, qui
     for button in explorable.get_by_role("button").all():
         assert button.get_attribute("aria-label")
     assert watch.errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_click_zooms_in_until_the_circle_is_clear(browser, site_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    explorable = open_map(page, site_url)
+    box = explorable.locator("canvas[role=img]").bounding_box()
+    for fx in np.linspace(0.3, 0.7, 20):  # find a dot under the pointer
+        page.mouse.move(box["x"] + fx * box["width"], box["y"] + box["height"] / 2)
+        if explorable.get_attribute("data-selected"):
+            break
+    chosen = explorable.get_attribute("data-selected")
+    hovered = float(explorable.get_attribute("data-circle"))  # hovering does not zoom
+    page.mouse.down()
+    page.mouse.up()
+    page.wait_for_timeout(600)  # the zoom glides for a third of a second
+    assert explorable.get_attribute("data-selected") == chosen
+    clicked = float(explorable.get_attribute("data-circle"))
+    assert clicked >= 28 * 0.99 and clicked >= hovered
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_class_filter_keeps_the_chosen_point_and_its_neighbours_lit(
+    browser, site_url, quick_build
+):
+    _, points = quick_build
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    explorable = open_map(page, site_url)
+    explorable.locator("canvas[role=img]").focus()
+    page.keyboard.press("ArrowRight")
+    chosen = int(explorable.get_attribute("data-selected"))
+    neighbours = explorable.get_attribute("data-neighbours")
+    lit = {int(points["labels"][j]) for j in [chosen, *map(int, neighbours.split(","))]}
+    other = next(c for c in range(10) if c not in lit)
+    colour = points["colors"].reshape(-1, 4)[int(points["labels"][chosen]), :3]
+    explorable.get_by_role("combobox").select_option(str(other))
+    assert explorable.get_attribute("data-selected") == str(chosen)
+    assert explorable.get_attribute("data-neighbours") == neighbours
+    assert colour_pixels(explorable, colour) > 20  # the chosen dot keeps its class's colour
+    explorable.locator("canvas[role=img]").focus()
+    page.keyboard.press("Escape")  # let go: now that class is faded like the rest
+    assert colour_pixels(explorable, colour) == 0
+    page.close()
+
+
+@pytest.mark.browser
+def test_screen_readers_hear_the_class_and_the_neighbours(browser, site_url, quick_build):
+    arrays, _ = quick_build
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    explorable = open_map(page, site_url)
+    strings = json.loads(explorable.locator("script.mx-strings").text_content())
+    # Before a point is chosen: no empty image boxes.
+    assert not explorable.locator(".mx-tsne-thumb").is_visible()
+    assert not explorable.locator(".mx-tsne-strip").is_visible()
+    explorable.locator("canvas[role=img]").focus()
+    page.keyboard.press("ArrowDown")
+    chosen = int(explorable.get_attribute("data-selected"))
+    name = strings["classes"][arrays["y"][chosen]]
+    neighbours = [int(j) for j in explorable.get_attribute("data-neighbours").split(",")]
+    live = explorable.locator("[aria-live]")
+    assert live.count() == 1 and live.get_attribute("aria-atomic") == "true"
+    said = live.inner_text()
+    assert name in said and explorable.get_attribute("data-kept") in said
+    thumb = explorable.locator(".mx-tsne-thumb")
+    assert thumb.is_visible() and thumb.get_attribute("aria-label") == strings["image"].format(
+        name=name
+    )
+    names = ", ".join(strings["classes"][arrays["y"][j]] for j in neighbours)
+    row = explorable.get_by_role("img", name=strings["rowLabel"].format(k=10, names=names))
+    assert row.is_visible()
+    assert explorable.get_by_text(strings["row"].format(k=10)).is_visible()
     page.close()
 
 
@@ -368,6 +474,7 @@ def test_nothing_moves_by_itself_with_reduced_motion(browser, site_url):
     explorable = open_map(page, site_url)
     explorable.locator("canvas[role=img]").focus()
     page.keyboard.press("ArrowRight")
+    assert float(explorable.get_attribute("data-circle")) >= 28 * 0.99  # zoomed in, at once
     still = canvas_pixels(explorable)
     page.wait_for_timeout(600)
     assert canvas_pixels(explorable) == still

@@ -7,8 +7,10 @@
  * pointer, tapped, or reached with the arrow keys shows its thumbnail and class, and its
  * latent neighbours light up, joined to it by lines. A dashed circle holds its 10 nearest
  * points on the map: the lit points inside it are the neighbourhood the map kept, the
- * share that knn_overlap_10 averages. The thumbnails come in one sprite sheet, fetched on
- * the reader's first interaction.
+ * share that knn_overlap_10 averages. A point clicked, tapped or reached by key also zooms
+ * the map in on it until that circle is clear. The thumbnails come in one sprite sheet,
+ * fetched on the reader's first interaction: a pointer moving or pressed on the map, a key,
+ * focus on a control, or the wheel zooming the map (not a page scroll passing over it).
  *
  * Every word shown comes from the page (the strings block); none is written here.
  */
@@ -17,6 +19,8 @@ const STYLE = new URL("tsne-map.css", import.meta.url).href;
 const TILE = 28; // a thumbnail's side in the sprite sheet, in pixels
 const ZOOM_STEP = 1.5;
 const MAX_ZOOM = 40;
+const GLIDE_MS = 350; // the zoom onto a chosen point; instant under reduced motion
+const LABEL_H = 20; // a class name's box on the map, in CSS pixels
 const BACKGROUND = "#ffffff"; // the map sits on white in both schemes, as the figures do
 const INK = "#222222";
 const FADED = "#d4d4d4";
@@ -126,15 +130,20 @@ export async function mount(element, strings) {
     root
   );
   const info = make("div", { class: "mx-tsne-info" }, root);
-  const thumb = make("canvas", { class: "mx-tsne-thumb", width: TILE, height: TILE, "aria-hidden": "true" }, info);
-  const words = make("div", { class: "mx-tsne-words" }, info);
+  const thumbBox = make("div", { class: "mx-tsne-thumb", role: "img" }, info);
+  const thumb = make("canvas", { width: TILE, height: TILE, "aria-hidden": "true" }, thumbBox);
+  // Read out as one: the class, then how many neighbours the map kept.
+  const words = make("div", { class: "mx-tsne-words", "aria-live": "polite", "aria-atomic": "true" }, info);
   const title = make("p", { class: "mx-tsne-class" }, words);
-  const status = make("p", { class: "mx-tsne-status", "aria-live": "polite" }, words);
-  const strip = make("div", { class: "mx-tsne-strip", "aria-hidden": "true" }, root);
+  const status = make("p", { class: "mx-tsne-status" }, words);
+  const below = make("div", { class: "mx-tsne-row" }, root);
+  make("p", { class: "mx-tsne-caption", text: fill(strings.row, { k: data.k }) }, below);
+  const strip = make("div", { class: "mx-tsne-strip", role: "img" }, below);
   const tiles = Array.from({ length: data.k }, () =>
-    make("canvas", { width: TILE, height: TILE }, strip)
+    make("canvas", { width: TILE, height: TILE, "aria-hidden": "true" }, strip)
   );
   status.textContent = strings.pick;
+  root.dataset.chosen = "no"; // the thumbnail and the row stay hidden until a point is chosen
 
   // ---- The view: map units (0..65535, y up) to CSS pixels ----
   let width = 0;
@@ -157,6 +166,7 @@ export async function mount(element, strings) {
   const toMap = (sx, sy) => [centre[0] + (sx - width / 2) / scale, centre[1] - (sy - height / 2) / scale];
 
   function fit() {
+    stopGlide();
     const spanX = bounds.x1 - bounds.x0 || 1;
     const spanY = bounds.y1 - bounds.y0 || 1;
     fitScale = 0.94 * Math.min(width / spanX, height / spanY);
@@ -166,6 +176,7 @@ export async function mount(element, strings) {
   }
 
   function zoomAt(factor, sx, sy) {
+    stopGlide();
     const next = Math.min(fitScale * MAX_ZOOM, Math.max(fitScale * 0.8, scale * factor));
     const [mx, my] = toMap(sx, sy);
     scale = next;
@@ -175,6 +186,7 @@ export async function mount(element, strings) {
   }
 
   function pan(dx, dy) {
+    stopGlide();
     centre = [centre[0] - dx / scale, centre[1] + dy / scale];
     moved = true;
     draw();
@@ -187,15 +199,24 @@ export async function mount(element, strings) {
   let mapRadius = 0; // distance to the chosen point's k-th nearest on the map, map units
   const visible = (i) => shown < 0 || data.labels[i] === shown;
 
-  function choose(i) {
-    if (i === chosen) return;
+  /** Show point i (-1: none). Hovering only shows it; a click, tap or key (closer) also
+   * zooms in on it, so that its dashed circle and lit neighbours come apart. */
+  function choose(i, closer = false) {
+    if (i !== chosen) show(i);
+    if (closer && i >= 0) zoomOnto(i);
+  }
+
+  function show(i) {
     chosen = i;
+    root.dataset.chosen = i < 0 ? "no" : "yes";
     if (i < 0) {
       element.dataset.selected = "";
       element.dataset.neighbours = "";
       element.dataset.kept = "";
       title.textContent = "";
       status.textContent = strings.pick;
+      strip.removeAttribute("aria-label");
+      thumbBox.removeAttribute("aria-label");
       draw();
       drawThumbnails();
       return;
@@ -205,19 +226,69 @@ export async function mount(element, strings) {
     mapRadius = Math.hypot(data.x[last] - data.x[i], data.y[last] - data.y[i]);
     const neighbours = latentNeighbours(data, i);
     kept = new Set(neighbours.filter((j) => near.includes(j)));
+    const name = strings.classes[data.labels[i]];
     element.dataset.selected = String(i);
     element.dataset.neighbours = neighbours.join(",");
     element.dataset.kept = String(kept.size);
-    title.textContent = strings.classes[data.labels[i]];
+    title.textContent = name;
     title.style.setProperty("--mx-tsne-class", data.colors[data.labels[i]]);
     status.textContent = fill(strings.kept, { kept: kept.size, k: data.k });
+    thumbBox.setAttribute("aria-label", fill(strings.image, { name }));
+    const names = neighbours.map((j) => strings.classes[data.labels[j]]).join(", ");
+    strip.setAttribute("aria-label", fill(strings.rowLabel, { k: data.k, names }));
     const [sx, sy] = toScreen(i);
     if (sx < 0 || sx > width || sy < 0 || sy > height) {
+      stopGlide();
       centre = [data.x[i], data.y[i]];
       moved = true;
     }
     draw();
     drawThumbnails();
+  }
+
+  // ---- Zooming onto a chosen point ----
+  let glide = 0; // the animation frame of a zoom under way, if any
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+  function stopGlide() {
+    if (glide) cancelAnimationFrame(glide);
+    glide = 0;
+  }
+
+  /** Zoom in (never out) until point i's dashed circle is about `wanted` pixels across,
+   * keeping the point where it is, or moving it just enough that the circle fits. */
+  function zoomOnto(i) {
+    const wanted = Math.min(60, Math.max(28, 0.12 * Math.min(width, height)));
+    if (!width || mapRadius * scale >= 0.6 * wanted) return;
+    const target = Math.min(fitScale * MAX_ZOOM, wanted / Math.max(mapRadius, 1e-9));
+    if (target <= scale) return;
+    const from = toScreen(i);
+    const margin = wanted + 12;
+    const to = [
+      Math.min(Math.max(from[0], margin), width - margin),
+      Math.min(Math.max(from[1], margin), height - margin),
+    ];
+    const start = scale;
+    const place = (t) => {
+      scale = start * (target / start) ** t;
+      const sx = from[0] + (to[0] - from[0]) * t;
+      const sy = from[1] + (to[1] - from[1]) * t;
+      centre = [data.x[i] - (sx - width / 2) / scale, data.y[i] + (sy - height / 2) / scale];
+      moved = true;
+      draw();
+    };
+    stopGlide();
+    if (still.matches) {
+      place(1);
+      return;
+    }
+    const began = performance.now();
+    const frame = (now) => {
+      const t = Math.min(1, (now - began) / GLIDE_MS);
+      place(1 - (1 - t) ** 3); // eases out
+      glide = t < 1 ? requestAnimationFrame(frame) : 0;
+    };
+    glide = requestAnimationFrame(frame);
   }
 
   // ---- Drawing ----
@@ -261,11 +332,16 @@ export async function mount(element, strings) {
     if (chosen >= 0) drawChosen(radius);
   }
 
+  /** Each class's name at its island's heart; a name that would cover another moves up or
+   * down by one or two boxes' height, or is left out when no such place is free. */
   function drawNames() {
     const font = getComputedStyle(element).fontFamily;
     context.font = `13px ${font}`;
     context.textAlign = "center";
     context.textBaseline = "middle";
+    const placed = [];
+    const overlaps = (a) =>
+      placed.some((b) => a.x0 < b.x1 + 2 && b.x0 < a.x1 + 2 && a.y0 < b.y1 + 2 && b.y0 < a.y1 + 2);
     data.colors.forEach((color, c) => {
       if (shown >= 0 && shown !== c) return;
       const name = strings.classes[c];
@@ -273,22 +349,30 @@ export async function mount(element, strings) {
       const [hx, hy] = toScreen(data.hearts[c]);
       if (hx < 0 || hx > width || hy < 0 || hy > height) return; // its island is out of view
       const sx = Math.min(Math.max(hx, w / 2 + 2), width - w / 2 - 2); // kept inside the map
-      const sy = Math.min(Math.max(hy, 12), height - 12);
+      const box = [0, -1, 1, -2, 2]
+        .map((shift) => {
+          const sy = Math.min(Math.max(hy + shift * (LABEL_H + 3), 12), height - 12);
+          return { sy, x0: sx - w / 2, x1: sx + w / 2, y0: sy - LABEL_H / 2, y1: sy + LABEL_H / 2 };
+        })
+        .find((candidate) => !overlaps(candidate));
+      if (!box) return;
+      placed.push(box);
       context.fillStyle = "rgba(255, 255, 255, 0.85)";
       context.strokeStyle = color;
       context.lineWidth = 2;
       context.beginPath();
-      context.rect(sx - w / 2, sy - 10, w, 20);
+      context.rect(box.x0, box.y0, w, LABEL_H);
       context.fill();
       context.stroke();
       context.fillStyle = INK;
-      context.fillText(name, sx, sy + 1);
+      context.fillText(name, sx, box.sy + 1);
     });
   }
 
   function drawChosen(radius) {
     const [cx, cy] = toScreen(chosen);
     const neighbours = latentNeighbours(data, chosen);
+    element.dataset.circle = (mapRadius * scale).toFixed(1); // its radius on screen, for tests
     context.strokeStyle = INK;
     context.setLineDash([5, 4]);
     context.lineWidth = 1.5;
@@ -377,7 +461,7 @@ export async function mount(element, strings) {
   /** The nearest visible point from the chosen one, roughly in direction (dx, dy). */
   function step(dx, dy) {
     if (chosen < 0 || !visible(chosen)) {
-      choose(nearestTo(width / 2, height / 2, Infinity));
+      choose(nearestTo(width / 2, height / 2, Infinity), true);
       return;
     }
     const [cx, cy] = toScreen(chosen);
@@ -395,7 +479,7 @@ export async function mount(element, strings) {
         best = i;
       }
     }
-    if (best >= 0) choose(best);
+    if (best >= 0) choose(best, true);
   }
 
   // ---- Input ----
@@ -408,7 +492,9 @@ export async function mount(element, strings) {
     return [event.clientX - box.left, event.clientY - box.top];
   };
 
-  ["pointerenter", "pointerdown", "focusin", "keydown", "wheel"].forEach((type) =>
+  // Not pointerenter or wheel: both also fire when the page scrolls the map under a resting
+  // pointer, which is no interaction. The wheel counts where it zooms the map (below).
+  ["pointermove", "pointerdown", "focusin", "keydown"].forEach((type) =>
     element.addEventListener(type, loadSprite, { passive: true })
   );
 
@@ -464,7 +550,7 @@ export async function mount(element, strings) {
     canvas.classList.remove("mx-tsne-dragging");
     if (event.type === "pointerup" && !dragged && pointers.size === 0) {
       const reach = event.pointerType === "mouse" ? 12 : 22;
-      choose(nearestTo(here[0], here[1], reach));
+      choose(nearestTo(here[0], here[1], reach), true);
     }
   };
   canvas.addEventListener("pointerup", release);
@@ -475,6 +561,7 @@ export async function mount(element, strings) {
     (event) => {
       if (document.activeElement !== canvas) return; // the page scrolls until the map is chosen
       event.preventDefault();
+      loadSprite();
       const [sx, sy] = local(event);
       const lines = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? height : 1;
       zoomAt(Math.exp(-event.deltaY * lines * 0.002), sx, sy);
@@ -506,8 +593,7 @@ export async function mount(element, strings) {
   });
   filter.addEventListener("change", () => {
     shown = filter.value === "all" ? -1 : Number(filter.value);
-    if (chosen >= 0 && !visible(chosen)) choose(-1);
-    else draw();
+    draw(); // the chosen point and its lit neighbours keep their colours in any class
   });
 
   new ResizeObserver(resize).observe(canvas);
