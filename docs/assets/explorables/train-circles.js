@@ -440,7 +440,6 @@ export async function mount(root, s) {
   const status = element("p", { class: "tc-status" });
   const live = element("p", { class: "tc-live", "aria-live": "polite" });
   const note = element("p", { class: "tc-note" });
-  const outside = element("p", { class: "tc-outside", text: s.outside });
   const units = (list) => list.map((v) => [v, fill(s.units, { n: v })]);
   const fields = {
     width: select(`${id}-width`, s.width, options("width", units([2, 3, 4, 8, 16, 32])), built.width),
@@ -453,7 +452,7 @@ export async function mount(root, s) {
   const [play, step, reset, again] = [button(s.play, s.playLabel), button(s.step, s.stepLabel), button(s.reset, s.resetLabel), button(s.newStart, s.newStartLabel)];
   const key = element("p", { class: "tc-key" }, s.classes.map((name, c) =>
     element("span", {}, [element("span", { class: "tc-dot", style: `background:${CLASS[c]}` }), name])));
-  const hint = element("p", { class: "tc-hint", text: s.rotateHint });
+  const hint = element("p", { class: "tc-hint" }); // how to turn the 3-D view, or where the dashed line is
 
   // Controls first, so that on a phone Play sits right above the input plane.
   root.querySelectorAll(":scope > :not(script)").forEach((n) => n.remove());
@@ -464,7 +463,7 @@ export async function mount(root, s) {
     key,
     element("div", { class: "tc-views" }, [
       element("figure", { class: "tc-view" }, [element("figcaption", { text: s.inputTitle }), inputCanvas]),
-      element("figure", { class: "tc-view" }, [element("figcaption", { text: s.hiddenTitle }), hiddenCanvas, outside]),
+      element("figure", { class: "tc-view" }, [element("figcaption", { text: s.hiddenTitle }), hiddenCanvas]),
     ]),
     hint,
     live,
@@ -482,7 +481,6 @@ export async function mount(root, s) {
     opt = adam(net, built);
     epoch = flat = 0;
     note.textContent = state.note = fill(same && !state.k ? s.startBuild : s.startNew, { k: state.k });
-    hint.style.visibility = bottleneck === 3 ? "" : "hidden";
     hiddenCanvas.style.touchAction = bottleneck === 3 ? "none" : "";
     hiddenCanvas.setAttribute("aria-label", bottleneck === 3 ? s.hiddenLabel3 : s.hiddenLabel2);
     hiddenCanvas.tabIndex = bottleneck === 3 ? 0 : -1;
@@ -496,7 +494,7 @@ export async function mount(root, s) {
     const hidden = X.map(([a, b]) => Array.from(forward(net, a, b)[2]));
     const inView = net.sizes[2] === 3 || drawHidden2(hiddenCanvas, size, net, hidden, y, s);
     if (net.sizes[2] === 3) drawHidden3(hiddenCanvas, size, hidden, y, s, state.view);
-    outside.style.visibility = inView ? "hidden" : "";
+    hint.textContent = net.sizes[2] === 3 ? s.rotateHint : inView ? "" : s.outside;
     const { loss, accuracy } = evaluate(net, X, y);
     shown = { epoch, loss, accuracy };
     status.textContent = fill(s.status, { epoch, loss: loss.toFixed(3), accuracy: (100 * accuracy).toFixed(1) + "%" });
