@@ -293,6 +293,10 @@ def test_works_on_a_phone(browser, site_url):
     step = page.get_by_role("button", name=s["stepLabel"])
     box = step.bounding_box()
     assert box["height"] >= 24 and box["width"] >= 24, box
+    # The buttons sit above the input plane: Play and the whole plane fit in one screen.
+    play = page.get_by_role("button", name=s["playLabel"]).bounding_box()
+    plane = page.locator(f"{ROOT} canvas").first.bounding_box()
+    assert play["y"] < plane["y"] and plane["y"] + plane["height"] - play["y"] < 780 - 100
     step.tap()
     assert live(page, "state()")["epoch"] == 1
     watch.assert_clean(PAGE)
