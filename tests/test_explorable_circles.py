@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -29,6 +30,8 @@ ROOT = "[data-explorable='train-circles']"
 MODULE = "../assets/explorables/train-circles.js"  # from the page's URL
 PROBABILITY_TOLERANCE = 1e-5  # absolute, on P(inner ring), final weights
 LOSS_TOLERANCE = 1e-3  # relative, on the loss after each epoch
+STUCK_EPOCHS = 10  # train-circles.js's STUCK: epochs at ln 2 before the page says so
+STUCK_BAND = 0.002  # ... within this of ln 2
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +83,9 @@ def run_in_page(page, epochs: int) -> dict:
 
 def compare(result: dict, export: dict) -> None:
     """The truth checks: forward pass within 1e-5, the first 3 epochs' losses within 1e-3
-    (relative), and, since the page says its status line follows the animation's, every
-    epoch's loss too, and every epoch's accuracy within one point."""
+    (relative), every epoch's loss too, and every epoch's accuracy within one point; and, since
+    the page says its status line shows the same values as the animations' (status_line in
+    circles.py: loss to 3 decimals, accuracy to 0.1 %), the same text at every epoch."""
     gap = np.abs(np.array(result["prob"]) - np.array(export["prob"])).max()
     assert gap <= PROBABILITY_TOLERANCE, f"forward pass differs from the build's by {gap:.2e}"
     losses = np.array([c["loss"] for c in result["curve"]])
@@ -90,6 +94,11 @@ def compare(result: dict, export: dict) -> None:
     assert np.abs(losses / recorded - 1).max() <= LOSS_TOLERANCE, (losses, recorded)
     accuracy = np.array([c["accuracy"] for c in result["curve"]])
     assert np.abs(accuracy - np.array(export["accuracy"])).max() <= 1 / len(export["y"])
+    shown = [f"{c['loss']:.3f} {100 * c['accuracy']:.1f}" for c in result["curve"]]
+    animated = [
+        f"{loss:.3f} {100 * a:.1f}" for loss, a in zip(recorded, export["accuracy"], strict=True)
+    ]
+    assert shown == animated
 
 
 def test_export_holds_the_builds_own_training(export):
@@ -210,7 +219,7 @@ def test_keyboard_and_pointer_change_the_view(browser, site_url):
     page.keyboard.press("ArrowDown")
     page.wait_for_function(f"() => document.querySelector(\"{ROOT}\").dataset.epoch === '0'")
     assert right.get_attribute("aria-label") == s["hiddenLabel3"]
-    assert page.locator(f"{ROOT} .tc-note").inner_text() == s["startNew"]
+    assert page.locator(f"{ROOT} .tc-note").inner_text() == s["startNew"].format(k=0)
     turned = right.screenshot()
     right.focus()
     page.keyboard.press("ArrowRight")
@@ -284,6 +293,10 @@ def test_works_on_a_phone(browser, site_url):
     step = page.get_by_role("button", name=s["stepLabel"])
     box = step.bounding_box()
     assert box["height"] >= 24 and box["width"] >= 24, box
+    # The buttons sit above the input plane: Play and the whole plane fit in one screen.
+    play = page.get_by_role("button", name=s["playLabel"]).bounding_box()
+    plane = page.locator(f"{ROOT} canvas").first.bounding_box()
+    assert play["y"] < plane["y"] and plane["y"] + plane["height"] - play["y"] < 780 - 100
     step.tap()
     assert live(page, "state()")["epoch"] == 1
     watch.assert_clean(PAGE)
@@ -311,3 +324,141 @@ def test_the_page_reserves_the_explorables_height(browser, site_url, width):
     mounted = element.bounding_box()["height"]
     assert abs(mounted - reserved) <= 0.1 * mounted, (reserved, mounted)
     page.close()
+
+
+def note(page) -> str:
+    return page.locator(f"{ROOT} .tc-note").inner_text()
+
+
+def train(page, epochs: int) -> dict:
+    """Press the step button ``epochs`` times (in the page, at once); the status after."""
+    page.evaluate(
+        """([root, label, epochs]) => {
+          const step = document.querySelector(`${root} button[aria-label="${label}"]`);
+          for (let e = 0; e < epochs; e++) step.click();
+        }""",
+        [ROOT, strings(page)["stepLabel"], epochs],
+    )
+    return live(page, "state()")
+
+
+def start_weights(page) -> list:
+    return page.evaluate(
+        f'() => document.querySelector("{ROOT}").trainCircles.net().W.map(w => Array.from(w))'
+    )
+
+
+def test_every_setting_equal_to_the_figures_is_marked(browser, site_url, export):
+    page, watch = mounted(browser, site_url)
+    s = strings(page)
+    mark = s["asBuilt"].replace("{value}", "")
+    built = export["settings"]
+    for name in ("width", "bottleneck", "activation", "lr"):
+        options = page.get_by_label(s[name], exact=True).locator("option")
+        marked = [o.get_attribute("value") for o in options.all() if mark in o.inner_text()]
+        assert marked == [str(built[name])], (name, marked)
+    watch.assert_clean(PAGE)
+
+
+def test_a_dead_start_is_stuck_at_ln2_and_a_new_start_is_the_way_out(browser, site_url):
+    """What the page says under "If the loss stops at 0.693": with a 2-unit first layer, ReLU
+    and a learning rate of 0.01, start #0 stays at ln 2 and the page says so after ten
+    epochs; New start numbers its starts, each the same every time, and one of the next
+    five trains."""
+    page, watch = mounted(browser, site_url)
+    s = strings(page)
+    page.get_by_label(s["width"], exact=True).select_option("2")
+    page.get_by_label(s["lr"], exact=True).select_option("0.01")
+    assert note(page) == s["startNew"].format(k=0)
+    first = start_weights(page)
+    state = train(page, STUCK_EPOCHS + 20)
+    assert abs(state["loss"] - math.log(2)) < STUCK_BAND, state
+    before, after = s["stuck"].format(k=0, n="{n}").split("{n}")
+    said = note(page)
+    assert said.startswith(before) and said.endswith(after), said
+    assert STUCK_EPOCHS <= int(said[len(before) : len(said) - len(after)]) <= STUCK_EPOCHS + 20
+    again = page.get_by_role("button", name=s["newStartLabel"])
+    reset = page.get_by_role("button", name=s["resetLabel"])
+    losses, starts = [], [first]
+    for k in range(1, 6):
+        again.click()
+        assert note(page) == s["startNew"].format(k=k)
+        assert live(page, "state()")["epoch"] == 0
+        starts.append(start_weights(page))
+        losses.append(train(page, 30)["loss"])
+        reset.click()  # back to start #k, before training
+        assert note(page) == s["startNew"].format(k=k) and start_weights(page) == starts[-1]
+    assert len({json.dumps(w) for w in starts}) == len(starts)  # six different starts
+    assert min(losses) < 0.6, losses
+    # Changing a setting goes back to start #0, whose weights are the same as before.
+    page.get_by_label(s["activation"], exact=True).select_option("tanh")
+    page.get_by_label(s["activation"], exact=True).select_option("relu")
+    assert note(page) == s["startNew"].format(k=0) and start_weights(page) == first
+    watch.assert_clean(PAGE)
+
+
+def test_the_published_data_has_the_dead_start_too(browser, real_export, repo_root, tmp_path):
+    """The same claim on the real settings' points (the page readers see): start #0 of a
+    2-unit ReLU first layer at learning rate 0.01 sits at ln 2 from epoch 10 to 30, and one
+    of starts #1 to #5 gets below 0.6."""
+    shutil.copy(repo_root / "docs" / "assets" / "explorables" / "train-circles.js", tmp_path)
+    (tmp_path / "circles.json").write_bytes(real_export)
+    (tmp_path / "index.html").write_text("<!doctype html><title>train-circles</title>")
+    page = browser.new_page()
+    with serve(tmp_path) as base:
+        page.goto(base + "index.html")
+        curves = page.evaluate(
+            """async () => {
+              const tc = await import('./train-circles.js');
+              const data = await (await fetch('circles.json')).json();
+              const orders = tc.decodeOrders(data.orders, data.X.length);
+              return [0, 1, 2, 3, 4, 5].map((k) => {
+                const net = tc.randomNet(2, 2, 'relu', tc.startSeed(2, 2, 'relu', k));
+                const opt = tc.adam(net, data.settings);
+                const losses = [];
+                for (let e = 1; e <= 30; e++) {
+                  const order = tc.epochOrder(orders, e, data.X.length);
+                  tc.trainEpoch(net, opt, data.X, data.y, order, data.settings.batch_size, 0.01);
+                  losses.push(tc.evaluate(net, data.X, data.y).loss);
+                }
+                return losses;
+              });
+            }"""
+        )
+    dead = np.array(curves[0][STUCK_EPOCHS - 1 :])
+    assert np.abs(dead - math.log(2)).max() < STUCK_BAND, curves[0]
+    assert min(c[-1] for c in curves[1:]) < 0.6, [c[-1] for c in curves]
+    page.close()
+
+
+def test_the_status_is_spoken_only_on_a_step_or_a_pause(browser, site_url):
+    """While playing, the status line changes every epoch but nothing is announced; a step,
+    a pause or a new start puts the status in the (hidden) live region once."""
+    page, watch = mounted(browser, site_url)
+    s = strings(page)
+    status = page.locator(f"{ROOT} .tc-status")
+    assert status.get_attribute("aria-live") is None
+    spoken = page.locator(f"{ROOT} [aria-live]")
+    assert spoken.count() == 1 and spoken.get_attribute("aria-live") == "polite"
+    assert spoken.text_content() == ""  # nothing at mount
+    page.get_by_role("button", name=s["stepLabel"]).click()
+    assert spoken.text_content() == status.inner_text() and "epoch 1" in status.inner_text()
+    page.evaluate(
+        """(root) => {
+          const region = document.querySelector(`${root} [aria-live]`);
+          window.changes = 0;
+          new MutationObserver((m) => (window.changes += m.length)).observe(
+            region, {childList: true, characterData: true, subtree: true});
+        }""",
+        ROOT,
+    )
+    page.get_by_role("button", name=s["playLabel"]).click()
+    page.wait_for_function(f'() => document.querySelector("{ROOT}").dataset.epoch >= 5')
+    assert page.evaluate("() => window.changes") == 0
+    page.get_by_role("button", name=s["pauseLabel"]).click()
+    page.wait_for_timeout(50)
+    assert page.evaluate("() => window.changes") >= 1
+    assert spoken.text_content() == status.inner_text()
+    page.get_by_role("button", name=s["newStartLabel"]).click()
+    assert spoken.text_content() == status.inner_text() and "epoch 0" in status.inner_text()
+    watch.assert_clean(PAGE)

@@ -180,12 +180,16 @@ def weights(page) -> list[float]:
     return [float(w) for w in page.locator(ROOT).get_attribute("data-weights").split()]
 
 
+def strings(page) -> dict:
+    return json.loads(page.locator(f"{ROOT} script.mx-strings").text_content())
+
+
 @pytest.mark.browser
 def test_keyboard_and_pointer_move_the_point(browser, site_url):
     page, errors = open_mounted(browser, site_url)
     decoded = page.locator(f"{ROOT} .lp-panel canvas").first
     start, pixels = weights(page), decoded.screenshot()
-    handle = page.get_by_role("button", name="Point on the triangle: move it with the arrow keys")
+    handle = page.get_by_role("slider", name=strings(page)["handle"])
     handle.focus()
     assert page.evaluate("() => document.activeElement.classList.contains('lp-handle')")
     for _ in range(3):
@@ -222,6 +226,41 @@ def test_keyboard_and_pointer_move_the_point(browser, site_url):
 
 
 @pytest.mark.browser
+def test_the_point_is_a_slider_whose_value_is_the_weights(browser, site_url):
+    """A screen reader hears the point as a slider with the three weights as its value, and a
+    short live region with the two readings only: no titles, nothing said before a move."""
+    page, errors = open_mounted(browser, site_url)
+    s = strings(page)
+    handle = page.get_by_role("slider", name=s["handle"])
+    mix = page.locator(f"{ROOT} .lp-mix")
+    assert handle.get_attribute("aria-valuetext") == mix.inner_text()
+    labels = page.locator(ROOT).get_attribute("data-weights")
+    assert "33%" in handle.get_attribute("aria-valuetext"), labels
+    assert 0 <= int(handle.get_attribute("aria-valuenow")) <= 100
+    live = page.locator(f"{ROOT} [aria-live]")
+    assert live.count() == 1  # the panels with their titles are not live
+    assert live.inner_text() == ""  # nothing is announced at mount
+    handle.focus()
+    before = handle.get_attribute("aria-valuetext")
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(100)
+    after = handle.get_attribute("aria-valuetext")
+    assert after != before and after == mix.inner_text()
+    said = live.text_content()
+    root = page.locator(ROOT)
+    short = [
+        s["short"].format(digit=root.get_attribute(f"data-{which}-class"), confidence="")
+        for which in ("decoded", "blend")
+    ]
+    assert said.startswith(s["live"].split("{")[0]) and all(part in said for part in short)
+    assert s["decoded"] not in said and s["blend"] not in said
+    assert len(said) < 60, said
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
 def test_a_tap_on_a_phone_moves_the_point(browser, site_url):
     page, errors = open_mounted(
         browser, site_url, viewport={"width": 360, "height": 780}, has_touch=True, is_mobile=True
@@ -233,7 +272,7 @@ def test_a_tap_on_a_phone_moves_the_point(browser, site_url):
     page.touchscreen.tap(box["x"] + 0.5 * box["width"], box["y"] + 0.4 * box["height"])
     page.wait_for_timeout(150)
     assert weights(page)[2] > 0.5  # high in the triangle: mostly the third digit
-    for button in page.locator(f"{ROOT} button").all():
+    for button in page.locator(f"{ROOT} button, {ROOT} [role=slider]").all():
         size = button.bounding_box()
         assert size["width"] >= 24 and size["height"] >= 24  # WCAG 2.5.8
     assert errors == []
@@ -253,7 +292,7 @@ def test_mounted_explorable_is_clean_and_accessible(browser, site_url, scheme, w
     )
     found = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]]
     assert found == []
-    for button in page.locator(f"{ROOT} button").all():
+    for button in page.locator(f"{ROOT} button, {ROOT} [role=slider]").all():
         assert button.get_attribute("aria-label")
     for canvas in page.locator(f"{ROOT} .lp-panel canvas").all():
         assert canvas.get_attribute("role") == "img" and canvas.get_attribute("aria-label")

@@ -6,7 +6,8 @@
  *
  * Exports mount(element, strings) for assets/explorables.js, and the pure functions parse,
  * decode, blend and classify, which the browser test runs against the build's own decodings.
- * Every visible word comes from `strings`.
+ * Every visible word comes from `strings`. The point is a slider to assistive technology: its
+ * value text is the three weights; a hidden live region says the two readings when they change.
  */
 
 const SIZE = 28;
@@ -219,12 +220,19 @@ export async function mount(root, strings) {
     return button;
   });
   const handle = element(
-    "button",
-    { type: "button", class: "lp-handle", "aria-label": strings.handle },
+    "div",
+    {
+      role: "slider",
+      tabindex: "0",
+      class: "lp-handle",
+      "aria-label": strings.handle,
+      "aria-valuemin": "0",
+      "aria-valuemax": "100",
+    },
     pad
   );
 
-  const panels = element("div", { class: "lp-panels", "aria-live": "polite" }, view);
+  const panels = element("div", { class: "lp-panels" }, view);
   const panel = (title) => {
     const box = element("div", { class: "lp-panel" }, panels);
     const canvas = element("canvas", { width: SIZE, height: SIZE, role: "img" }, box);
@@ -235,12 +243,13 @@ export async function mount(root, strings) {
   };
   const decodedPanel = panel(strings.decoded);
   const blendPanel = panel(strings.blend);
-  const mix = element("p", { class: "lp-mix", id: `${root.id || "lp"}-mix` }, view);
-  handle.setAttribute("aria-describedby", mix.id);
+  const mix = element("p", { class: "lp-mix" }, view);
   element("p", { class: "lp-hint", text: strings.hint }, view);
+  const live = element("p", { class: "lp-live", "aria-live": "polite" }, view);
 
   let point = toPoint([1 / 3, 1 / 3, 1 / 3]);
   let pending = false;
+  let started = false; // nothing is announced before the reader moves the point
 
   function show(panelView, image, label) {
     const { digit, confidence } = topClass(classify(model, image));
@@ -248,7 +257,7 @@ export async function mount(root, strings) {
     const reading = fill(strings.reading, { digit, confidence: percent.format(confidence) });
     panelView.reading.textContent = reading;
     panelView.canvas.setAttribute("aria-label", `${label}: ${reading}`);
-    return digit;
+    return { digit, short: fill(strings.short, { digit, confidence: percent.format(confidence) }) };
   }
 
   function update() {
@@ -260,14 +269,22 @@ export async function mount(root, strings) {
     handle.style.left = `${(100 * x) / PAD.width}%`;
     handle.style.top = `${(100 * y) / PAD.height}%`;
     root.dataset.weights = normal.map((w) => w.toFixed(4)).join(" ");
-    root.dataset.decodedClass = show(decodedPanel, decode(model, normal), strings.decoded);
-    root.dataset.blendClass = show(blendPanel, blend(model, normal), strings.blend);
+    const decoded = show(decodedPanel, decode(model, normal), strings.decoded);
+    const blended = show(blendPanel, blend(model, normal), strings.blend);
+    root.dataset.decodedClass = decoded.digit;
+    root.dataset.blendClass = blended.digit;
     mix.textContent = model.labels
       .map((label, k) => fill(strings.weight, { digit: label, weight: percent.format(normal[k]) }))
       .join(" · ");
+    // The slider's value: the weights (its number, the top digit's weight in percent).
+    handle.setAttribute("aria-valuenow", String(Math.round(100 * normal[2])));
+    handle.setAttribute("aria-valuetext", mix.textContent);
+    const readings = fill(strings.live, { decoded: decoded.short, blend: blended.short });
+    if (live.textContent !== readings && started) live.textContent = readings;
   }
 
   function moveTo(p) {
+    started = true;
     point = clampToTriangle(p);
     if (!pending) {
       pending = true;

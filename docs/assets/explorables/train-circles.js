@@ -7,8 +7,10 @@
  * holds the build's points, start weights, order of points per epoch and settings, so this
  * page repeats the build's training. Other widths or activations start from new weights drawn
  * as torch's nn.Linear draws them, uniform in ±1/√fan_in, from a seeded generator
- * (mulberry32, seed from the settings): a reset gives the same start again. After the build's
- * last epoch the page shuffles the points itself, with the same generator.
+ * (mulberry32, seed from the settings and the start number k, which "New start" counts up):
+ * a reset gives the same start again. After the build's last epoch the page shuffles the
+ * points itself, with the same generator. The status line is not a live region (it would speak
+ * every epoch while playing); a hidden one repeats it after a step, a pause or a new start.
  * Every word shown comes from the page's strings block.
  */
 
@@ -46,6 +48,11 @@ export function randomNet(width, bottleneck, activation, seed) {
     b.push(Float64Array.from({ length: sizes[l + 1] }, draw));
   }
   return { sizes, activation, W, b };
+}
+
+/** The seed of start k (k = 0, 1, ...; "New start" counts up) for these settings. */
+export function startSeed(width, bottleneck, activation, k) {
+  return width * 100 + bottleneck * 10 + (activation === "tanh") + 100000 * k;
 }
 
 const act = {
@@ -187,6 +194,7 @@ const STOPS = [[0xc3, 0xdb, 0xee], [0xff, 0xff, 0xff], [0xf8, 0xe0, 0xae]]; // #
 const EXTENT = 1.5;
 const GRID = 101;
 const FONT = "12px sans-serif";
+const STUCK = 10; // epochs with the loss within 0.002 of ln 2 before the page says so
 
 // One pale colour per tenth of P(inner ring), as the figure's colour bar.
 const BANDS = Array.from({ length: 10 }, (_, band) => {
@@ -354,11 +362,7 @@ function drawHidden2(canvas, size, net, hidden, y, s) {
   g.stroke();
   g.setLineDash([]);
   frame(g, box, niceTicks(...xs), niceTicks(...ys), toX, toY, [1, 2].map((n) => fill(s.unit, { n })));
-  if (!line) {
-    g.textAlign = "right";
-    g.textBaseline = "top";
-    g.fillText(s.outside, box[0] + box[2] - 4, box[1] + 4);
-  }
+  return Boolean(line);
 }
 
 function drawHidden3(canvas, size, hidden, y, s, view) {
@@ -427,53 +431,56 @@ export async function mount(root, s) {
   const { X, y, settings: built } = data;
   const orders = decodeOrders(data.orders, X.length);
   const id = `tc${++counter}`;
-  const asBuilt = (v, text) => (v === built.width || v === built.lr ? fill(s.asBuilt, { value: text }) : text);
-  const state = { view: { yaw: -0.6, pitch: 0.35 }, playing: false, timer: 0 };
+  // Every option equal to the figures' setting is marked so.
+  const options = (name, list) => list.map(([v, text]) => [v, v === built[name] ? fill(s.asBuilt, { value: text }) : text]);
+  const state = { view: { yaw: -0.6, pitch: 0.35 }, playing: false, timer: 0, k: 0 };
 
   const inputCanvas = element("canvas", { role: "img", "aria-label": s.inputLabel });
   const hiddenCanvas = element("canvas", { role: "img", tabindex: "0" });
-  const status = element("p", { class: "tc-status", "aria-live": "polite" });
+  const status = element("p", { class: "tc-status" });
+  const live = element("p", { class: "tc-live", "aria-live": "polite" });
   const note = element("p", { class: "tc-note" });
-  const widths = [2, 3, 4, 8, 16, 32].map((v) => [v, asBuilt(v, fill(s.units, { n: v }))]);
-  const rates = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1].map((v) => [v, asBuilt(v, String(v))]);
+  const units = (list) => list.map((v) => [v, fill(s.units, { n: v })]);
   const fields = {
-    width: select(`${id}-width`, s.width, widths, built.width),
-    bottleneck: select(`${id}-bottleneck`, s.bottleneck, [2, 3].map((v) => [v, fill(s.units, { n: v })]), built.bottleneck),
-    activation: select(`${id}-activation`, s.activation, [["relu", s.relu], ["tanh", s.tanh]], built.activation),
-    lr: select(`${id}-lr`, s.lr, rates, built.lr),
+    width: select(`${id}-width`, s.width, options("width", units([2, 3, 4, 8, 16, 32])), built.width),
+    bottleneck: select(`${id}-bottleneck`, s.bottleneck, options("bottleneck", units([2, 3])), built.bottleneck),
+    activation: select(`${id}-activation`, s.activation, options("activation", [["relu", s.relu], ["tanh", s.tanh]]), built.activation),
+    lr: select(`${id}-lr`, s.lr, options("lr", [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1].map((v) => [v, String(v)])), built.lr),
   };
   const value = (name) => fields[name].querySelector("select").value;
   const button = (text, label) => element("button", { type: "button", class: "tc-button", text, "aria-label": label });
-  const [play, step, reset] = [button(s.play, s.playLabel), button(s.step, s.stepLabel), button(s.reset, s.resetLabel)];
+  const [play, step, reset, again] = [button(s.play, s.playLabel), button(s.step, s.stepLabel), button(s.reset, s.resetLabel), button(s.newStart, s.newStartLabel)];
   const key = element("p", { class: "tc-key" }, s.classes.map((name, c) =>
     element("span", {}, [element("span", { class: "tc-dot", style: `background:${CLASS[c]}` }), name])));
-  const hint = element("p", { class: "tc-hint", text: s.rotateHint });
+  const hint = element("p", { class: "tc-hint" }); // how to turn the 3-D view, or where the dashed line is
 
+  // Controls first, so that on a phone Play sits right above the input plane.
   root.querySelectorAll(":scope > :not(script)").forEach((n) => n.remove());
   root.append(
+    element("div", { class: "tc-controls" }, [...Object.values(fields), element("div", { class: "tc-buttons" }, [play, step, reset, again])]),
+    note,
+    status,
+    key,
     element("div", { class: "tc-views" }, [
       element("figure", { class: "tc-view" }, [element("figcaption", { text: s.inputTitle }), inputCanvas]),
       element("figure", { class: "tc-view" }, [element("figcaption", { text: s.hiddenTitle }), hiddenCanvas]),
     ]),
-    status,
-    key,
     hint,
-    element("div", { class: "tc-controls" }, [...Object.values(fields), play, step, reset]),
-    note,
+    live,
   );
 
-  let net, opt, epoch, shown;
+  let net, opt, epoch, shown, flat;
 
   function start() {
     const width = +value("width");
     const bottleneck = +value("bottleneck");
     const activation = value("activation");
     const same = width === built.width && bottleneck === built.bottleneck && activation === built.activation;
-    net = same ? fromWeights(data.start, activation) : randomNet(width, bottleneck, activation, width * 100 + bottleneck * 10 + (activation === "tanh"));
+    const seed = startSeed(width, bottleneck, activation, state.k);
+    net = same && !state.k ? fromWeights(data.start, activation) : randomNet(width, bottleneck, activation, seed);
     opt = adam(net, built);
-    epoch = 0;
-    note.textContent = same ? s.startBuild : s.startNew;
-    hint.hidden = bottleneck !== 3;
+    epoch = flat = 0;
+    note.textContent = state.note = fill(same && !state.k ? s.startBuild : s.startNew, { k: state.k });
     hiddenCanvas.style.touchAction = bottleneck === 3 ? "none" : "";
     hiddenCanvas.setAttribute("aria-label", bottleneck === 3 ? s.hiddenLabel3 : s.hiddenLabel2);
     hiddenCanvas.tabIndex = bottleneck === 3 ? 0 : -1;
@@ -485,8 +492,9 @@ export async function mount(root, s) {
     const size = Math.floor(Math.min(width >= 560 ? (width - 16) / 2 : width, 400));
     drawInput(inputCanvas, size, net, X, y, s);
     const hidden = X.map(([a, b]) => Array.from(forward(net, a, b)[2]));
-    if (net.sizes[2] === 2) drawHidden2(hiddenCanvas, size, net, hidden, y, s);
-    else drawHidden3(hiddenCanvas, size, hidden, y, s, state.view);
+    const inView = net.sizes[2] === 3 || drawHidden2(hiddenCanvas, size, net, hidden, y, s);
+    if (net.sizes[2] === 3) drawHidden3(hiddenCanvas, size, hidden, y, s, state.view);
+    hint.textContent = net.sizes[2] === 3 ? s.rotateHint : inView ? "" : s.outside;
     const { loss, accuracy } = evaluate(net, X, y);
     shown = { epoch, loss, accuracy };
     status.textContent = fill(s.status, { epoch, loss: loss.toFixed(3), accuracy: (100 * accuracy).toFixed(1) + "%" });
@@ -497,13 +505,17 @@ export async function mount(root, s) {
     epoch += 1;
     trainEpoch(net, opt, X, y, epochOrder(orders, epoch, X.length), built.batch_size, +value("lr"));
     draw();
+    // A network whose loss stays at ln 2 answers one half everywhere: it has probably died.
+    flat = Math.abs(shown.loss - Math.LN2) < 0.002 ? flat + 1 : 0;
+    note.textContent = flat >= STUCK ? fill(s.stuck, { k: state.k, n: flat }) : state.note;
   }
+
+  const announce = () => (live.textContent = status.textContent);
 
   function setPlaying(on) {
     state.playing = on;
     play.textContent = on ? s.pause : s.play;
     play.setAttribute("aria-label", on ? s.pauseLabel : s.playLabel);
-    status.setAttribute("aria-live", on ? "off" : "polite");
     clearTimeout(state.timer);
     if (on) tick();
   }
@@ -515,11 +527,13 @@ export async function mount(root, s) {
     state.timer = setTimeout(tick, 120);
   }
 
-  const stopThen = (f) => () => (setPlaying(false), f());
-  play.addEventListener("click", () => setPlaying(!state.playing));
+  const stopThen = (f) => () => (setPlaying(false), f(), announce());
+  const pause = stopThen(() => 0);
+  play.addEventListener("click", () => (state.playing ? pause() : setPlaying(true)));
   step.addEventListener("click", stopThen(trainOne));
   reset.addEventListener("click", stopThen(start));
-  for (const name of ["width", "bottleneck", "activation"]) fields[name].addEventListener("change", stopThen(start));
+  again.addEventListener("click", stopThen(() => ((state.k += 1), start())));
+  for (const name of ["width", "bottleneck", "activation"]) fields[name].addEventListener("change", stopThen(() => ((state.k = 0), start())));
 
   // Turning the 3-D view: drag it, or focus it and use the arrow keys.
   const turn = (dYaw, dPitch) => {
@@ -546,7 +560,7 @@ export async function mount(root, s) {
   });
 
   // Pause when the reader scrolls away; redraw at a new width.
-  new IntersectionObserver(([entry]) => entry.isIntersecting || setPlaying(false)).observe(root);
+  new IntersectionObserver(([entry]) => entry.isIntersecting || !state.playing || pause()).observe(root);
   let lastWidth = root.clientWidth;
   new ResizeObserver(() => lastWidth !== root.clientWidth && draw((lastWidth = root.clientWidth))).observe(root);
 
