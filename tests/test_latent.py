@@ -295,9 +295,10 @@ PAGE = Path(__file__).resolve().parents[1] / "docs/latent-maps.md"
 
 
 def test_the_page_ends_with_try_it_then_summary():
-    headings = re.findall(r"^## (.+)$", PAGE.read_text(), flags=re.M)
+    headings = re.findall(r"^## (.+?)(?: \{#[\w-]+\})?$", PAGE.read_text(), flags=re.M)
     assert headings[-2:] == ["Try it", "Summary"]
     try_it = PAGE.read_text().split("## Try it")[1].split("## Summary")[0].strip()
+    try_it = try_it.removeprefix("{#try-it}").strip()
     assert try_it.endswith(
         "[How to rebuild the site](how-this-site-is-built.md#rebuild-it-yourself)"
     )

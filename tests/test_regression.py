@@ -349,7 +349,7 @@ def test_the_page_credits_the_post_and_keeps_build_words_in_the_try_it_box(repo_
     assert "Regression of nonlinear\nmodels with neural networks" in opening
     assert "GIS Developer blog" in opening and "http://www.gisdeveloper.co.kr/?p=8395" in opening
     assert "names no author" in opening
-    try_it = page.split("\n## Try it\n", 1)[1].split("\n## ", 1)[0]
+    try_it = page.split("\n## Try it {#try-it}\n", 1)[1].split("\n## ", 1)[0]
     reader_text = page.replace(try_it, "")
     # Try it is for readers who rebuild the site; it names no test file.
     assert try_it.rstrip().endswith("(how-this-site-is-built.md#rebuild-it-yourself)")
@@ -369,5 +369,5 @@ def test_the_page_credits_the_post_and_keeps_build_words_in_the_try_it_box(repo_
     assert not re.search(r"\bred\b", page)
     # It ends with a summary of three to five points.
     summary = page.split("\n## ")[-1]
-    assert summary.startswith("Summary\n")
+    assert summary.startswith("Summary {#summary}\n")
     assert 3 <= len(re.findall(r"^- ", summary, re.M)) <= 5

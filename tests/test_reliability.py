@@ -239,7 +239,7 @@ def test_imports_match_the_declared_dependencies():
     assert used - declared == set(), "imported but not declared"
     mkdocs_yml = (ROOT / "mkdocs.yml").read_text()
     plugins = {"mkdocs-material": "name: material", "mkdocs-glightbox": "glightbox",
-               "pymdown-extensions": "pymdownx."}  # fmt: skip
+               "pymdown-extensions": "pymdownx.", "mkdocs-static-i18n": "- i18n:"}  # fmt: skip
     assert declared - used == set(plugins), "declared but neither imported nor used by MkDocs"
     for name, marker in plugins.items():
         assert marker in mkdocs_yml, f"{name} is declared but mkdocs.yml does not use it"
