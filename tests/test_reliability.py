@@ -136,8 +136,10 @@ def test_build_makes_no_network_call(tmp_path):
     assert build.returncode == 0, err
     assert set(progress(err)) == {
         "digits.interpolation",
+        "digits.latent_plane",
         "fashion.latent_map",
         "fashion.tsne_views",
+        "fashion.tsne_live",
     }
 
 
