@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -286,7 +287,8 @@ def test_sprite_sheets_load_only_near_the_viewport(browser, quick_site, lang):
     only the sprite sheets of players near the screen; the others come as the reader scrolls."""
     page = browser.new_page(viewport=PHONE)
     sheets: list[str] = []
-    page.on("request", lambda r: ".frames.png" in r.url and sheets.append(r.url))
+    sheet = re.compile(r"\.frames(\.ko)?\.png$")  # a Korean page's sheets are x.frames.ko.png
+    page.on("request", lambda r: sheet.search(r.url) and sheets.append(r.url))
     with serve_gzip(quick_site) as base:
         for path in site_pages(quick_site, lang):
             sheets.clear()
