@@ -147,9 +147,15 @@ def real_export() -> bytes:
     return Path(next(p for p in result.outputs if p.endswith("circles.json"))).read_bytes()
 
 
+def copy_modules(repo_root: Path, folder: Path) -> None:
+    """train-circles.js and the module it imports, for a bare page in ``folder``."""
+    for name in ("train-circles.js", "dom.js"):
+        shutil.copy(repo_root / "docs" / "assets" / "explorables" / name, folder)
+
+
 def test_the_published_build_is_reproduced_too(browser, real_export, repo_root, tmp_path):
     """The same checks on the real settings' data, all its epochs, in a bare page."""
-    shutil.copy(repo_root / "docs" / "assets" / "explorables" / "train-circles.js", tmp_path)
+    copy_modules(repo_root, tmp_path)
     (tmp_path / "circles.json").write_bytes(real_export)
     (tmp_path / "index.html").write_text("<!doctype html><title>train-circles</title>")
     export = json.loads(real_export)
@@ -401,7 +407,7 @@ def test_the_published_data_has_the_dead_start_too(browser, real_export, repo_ro
     """The same claim on the real settings' points (the page readers see): start #0 of a
     2-unit ReLU first layer at learning rate 0.01 sits at ln 2 from epoch 10 to 30, and one
     of starts #1 to #5 gets below 0.6."""
-    shutil.copy(repo_root / "docs" / "assets" / "explorables" / "train-circles.js", tmp_path)
+    copy_modules(repo_root, tmp_path)
     (tmp_path / "circles.json").write_bytes(real_export)
     (tmp_path / "index.html").write_text("<!doctype html><title>train-circles</title>")
     page = browser.new_page()

@@ -7,8 +7,9 @@
  *   </div>
  *
  * This loader fetches nothing until an explorable comes within a screen of the viewport;
- * then it imports assets/explorables/NAME.js (an ES module) and calls its
- * mount(element, strings), once per element. Every word an explorable shows comes from
+ * then it imports assets/explorables/NAME.js (an ES module) and loads NAME.css beside it,
+ * and once both are in (an explorable measures itself with its styles applied), calls the
+ * module's mount(element, strings), once per element. Every word an explorable shows comes from
  * its mx-strings block, so each language's page carries its own words.
  */
 (function () {
@@ -22,13 +23,31 @@
     return block ? JSON.parse(block.textContent) : {};
   }
 
+  function stylesheet(name) {
+    var href = new URL(name + ".css", base).href;
+    var link = document.querySelector('link[href="' + href + '"]');
+    if (link && link.sheet) return Promise.resolve();
+    if (!link) {
+      link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = href;
+      document.head.appendChild(link);
+    }
+    return new Promise(function (resolve, reject) {
+      link.addEventListener("load", resolve, { once: true });
+      link.addEventListener("error", function () {
+        reject(new Error(href + " did not load"));
+      }, { once: true });
+    });
+  }
+
   function mount(element) {
     if (element.dataset.mounted) return;
     element.dataset.mounted = "loading";
     var name = element.dataset.explorable;
-    import(new URL(name + ".js", base).href)
-      .then(function (module) {
-        return module.mount(element, strings(element));
+    Promise.all([import(new URL(name + ".js", base).href), stylesheet(name)])
+      .then(function (loaded) {
+        return loaded[0].mount(element, strings(element));
       })
       .then(function () {
         element.dataset.mounted = "yes";

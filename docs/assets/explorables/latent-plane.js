@@ -10,6 +10,8 @@
  * value text is the three weights; a hidden live region says the two readings when they change.
  */
 
+import { element, fill } from "./dom.js";
+
 const SIZE = 28;
 const PIXELS = SIZE * SIZE;
 // The triangle in the pad's own units (a 320 x 290 box): the 2 bottom left, the 0 bottom
@@ -142,16 +144,6 @@ function clampToTriangle(p) {
 
 // --- The view ---------------------------------------------------------------------------
 
-function element(tag, attributes = {}, parent = null) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
 function draw(canvas, image) {
   const context = canvas.getContext("2d");
   const data = context.createImageData(SIZE, SIZE);
@@ -162,23 +154,9 @@ function draw(canvas, image) {
   context.putImageData(data, 0, 0);
 }
 
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => values[key]);
-}
-
-function loadStyles() {
-  const href = new URL("latent-plane.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const link = element("link", { rel: "stylesheet", href }, document.head);
-    link.addEventListener("load", resolve);
-    link.addEventListener("error", resolve);
-  });
-}
-
 export async function mount(root, strings) {
   const source = new URL(root.dataset.src, document.baseURI).href;
-  const [response] = await Promise.all([fetch(source), loadStyles()]);
+  const response = await fetch(source);
   if (!response.ok) throw new Error(`${source}: ${response.status}`);
   const model = parse(await response.arrayBuffer());
   const percent = new Intl.NumberFormat(document.documentElement.lang || undefined, {
@@ -245,7 +223,7 @@ export async function mount(root, strings) {
   const blendPanel = panel(strings.blend);
   const mix = element("p", { class: "lp-mix" }, view);
   element("p", { class: "lp-hint", text: strings.hint }, view);
-  const live = element("p", { class: "lp-live", "aria-live": "polite" }, view);
+  const live = element("p", { class: "lp-live mx-visually-hidden", "aria-live": "polite" }, view);
 
   let point = toPoint([1 / 3, 1 / 3, 1 / 3]);
   let pending = false;

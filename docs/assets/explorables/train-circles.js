@@ -14,6 +14,8 @@
  * Every word shown comes from the page's strings block.
  */
 
+import { fill } from "./dom.js";
+
 // ---- The network and its training (pure functions; the tests call them too) ----
 
 export function mulberry32(seed) {
@@ -203,10 +205,6 @@ const BANDS = Array.from({ length: 10 }, (_, band) => {
   const u = t <= 1 ? t : t - 1;
   return a.map((c, i) => Math.round(c + (b[i] - c) * u));
 });
-
-function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
-}
 
 function niceTicks(lo, hi) {
   const raw = (hi - lo) / 4;
@@ -417,17 +415,11 @@ function select(id, label, options, value) {
   return element("div", { class: "tc-field" }, [element("label", { for: id, text: label }), box]);
 }
 
-function loadStyle() {
-  const link = element("link", { rel: "stylesheet", href: new URL("train-circles.css", import.meta.url).href });
-  document.head.append(link);
-  return new Promise((resolve) => (link.onload = link.onerror = resolve));
-}
-
 let counter = 0;
 
 export async function mount(root, s) {
   root.append(element("p", { class: "tc-loading", text: s.loading }));
-  const [data] = await Promise.all([fetch(root.dataset.src).then((r) => r.json()), loadStyle()]);
+  const data = await fetch(root.dataset.src).then((r) => r.json());
   const { X, y, settings: built } = data;
   const orders = decodeOrders(data.orders, X.length);
   const id = `tc${++counter}`;
@@ -438,7 +430,7 @@ export async function mount(root, s) {
   const inputCanvas = element("canvas", { role: "img", "aria-label": s.inputLabel });
   const hiddenCanvas = element("canvas", { role: "img", tabindex: "0" });
   const status = element("p", { class: "tc-status" });
-  const live = element("p", { class: "tc-live", "aria-live": "polite" });
+  const live = element("p", { class: "tc-live mx-visually-hidden", "aria-live": "polite" });
   const note = element("p", { class: "tc-note" });
   const units = (list) => list.map((v) => [v, fill(s.units, { n: v })]);
   const fields = {

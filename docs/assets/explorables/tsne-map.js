@@ -15,7 +15,8 @@
  * Every word shown comes from the page (the strings block); none is written here.
  */
 
-const STYLE = new URL("tsne-map.css", import.meta.url).href;
+import { element as make, fill } from "./dom.js";
+
 const TILE = 28; // a thumbnail's side in the sprite sheet, in pixels
 const ZOOM_STEP = 1.5;
 const MAX_ZOOM = 40;
@@ -69,50 +70,18 @@ export function mapNeighbours(data, i) {
 
 // ---- The page ----
 
-/** The module's stylesheet, added once; resolves when it applies (sizes depend on it). */
-function loadStyle() {
-  let link = document.querySelector(`link[href="${STYLE}"]`);
-  if (link && link.sheet) return Promise.resolve();
-  if (!link) {
-    link = document.createElement("link");
-    link.rel = "stylesheet";
-    link.href = STYLE;
-    document.head.appendChild(link);
-  }
-  return new Promise((resolve, reject) => {
-    link.addEventListener("load", resolve, { once: true });
-    link.addEventListener("error", () => reject(new Error(`${STYLE} did not load`)), { once: true });
-  });
-}
-
-function make(tag, attributes = {}, parent = null) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
-}
-
 let counter = 0;
 
 export async function mount(element, strings) {
-  const styled = loadStyle();
   const response = await fetch(element.dataset.src);
   if (!response.ok) throw new Error(`${element.dataset.src}: ${response.status}`);
   const data = parse(await response.arrayBuffer());
-  await styled;
   const id = `mx-tsne-${++counter}`;
 
   element.querySelectorAll(":scope > :not(script)").forEach((node) => node.remove());
   const root = make("div", { class: "mx-tsne" }, element);
   const bar = make("div", { class: "mx-tsne-bar" }, root);
-  make("label", { for: `${id}-filter`, class: "mx-tsne-hidden", text: strings.filter }, bar);
+  make("label", { for: `${id}-filter`, class: "mx-visually-hidden", text: strings.filter }, bar);
   const filter = make("select", { id: `${id}-filter` }, bar);
   make("option", { value: "all", text: strings.all }, filter);
   strings.classes.forEach((name, c) => make("option", { value: String(c), text: name }, filter));
