@@ -415,10 +415,18 @@ def search(page, query: str) -> list[str]:
     box.fill("")
     page.keyboard.type(query)
     page.keyboard.press("End")
-    page.wait_for_function(
-        "() => /\\d|없습니다|No matching/.test("
-        "document.querySelector('.md-search-result__meta').textContent)"
-    )
+    # The results of a partial query (the typing is not yet through) can show first: wait
+    # until the result list has stayed the same for half a second.
+    read = "() => document.querySelector('.md-search-result__meta').textContent + '|' + "
+    read += "[...document.querySelectorAll('.md-search-result__item > a')].map(a => a.href)"
+    shown, steady = None, 0
+    for _ in range(100):
+        now = page.evaluate(read)
+        steady = steady + 1 if now == shown else 0
+        if steady >= 5 and re.search(r"\d|없습니다|No matching", now.split("|")[0]):
+            break
+        shown = now
+        page.wait_for_timeout(100)
     hrefs = page.eval_on_selector_all(".md-search-result__item > a", "as => as.map(a => a.href)")
     found = []
     for href in hrefs:
