@@ -1,8 +1,8 @@
 """Drawing frames: a matplotlib figure redrawn step by step becomes an :class:`Animation`.
 
-Chapters call :func:`animate` (also importable as ``figures_src.engine.animate``); the
-engine's media module encodes what it returns. Every output also records its smallest
-text as the page will show it, so unreadable labels are caught at build time.
+Chapters call :func:`animate`; the engine's media module encodes what it returns. Every
+output also records its smallest text as the page will show it, so unreadable labels are
+caught at build time. A figure's words come in each of the site's languages (:func:`words`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import numpy as np
 # The width of the page's text column in CSS px at a 1280 px window: a figure wider than this
 # is shown scaled down to it, and so is all of its text.
 COLUMN_CSS_PX = 690
-
-# The languages the site is written in; figures with text are drawn once per language.
-LANGUAGES = ("en", "ko")
-
 
 _spoken = [False]  # whether the drawing under way has used words(); see drew_words()
 

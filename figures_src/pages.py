@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from figures_src.languages import LANGUAGES
+
 FIGURES_DIR = "figures"
 
 METRIC = re.compile(
@@ -193,27 +195,28 @@ def _models(results: Mapping[str, Any]) -> list[list[str]]:
     return list(groups.values())
 
 
-# The words of the build's own tables, per language (the metrics are the same numbers).
+# The words of the build's own tables, in English and in Korean, side by side as figures
+# have theirs (see figures_src.drawing.words); the numbers are the same in every language.
 TABLE_WORDS = {
-    "en": {
-        "head": "| Job | Status | Seconds | Train step | Render step |",
-        "built": "built", "cached": "cached", "failed": "failed", "shared": "shared",
-        "shared with": "shared with {}", "trained in": "trained in {}", "drawn in": "drawn in {}",
-        "model": 'The model behind {jobs}: {count}',
-        "count": lambda n: f"{n} measurement{'s' if n != 1 else ''}",
-        "measurements": "| Measurement | Value |",
-        "versions": "| Library | Version | Used for |",
-    },
-    "ko": {
-        "head": "| 작업 | 상태 | 초 | 학습 단계 | 렌더링 단계 |",
-        "built": "새로 만듦", "cached": "캐시", "failed": "실패", "shared": "공유",
-        "shared with": "공유 (학습: {})", "trained in": "학습 {}", "drawn in": "렌더링 {}",
-        "model": "모델 ({jobs}): {count}",
-        "count": lambda n: f"측정값 {n}개",
-        "measurements": "| 측정값 | 값 |",
-        "versions": "| 라이브러리 | 버전 | 쓰임새 |",
-    },
+    "head": ("| Job | Status | Seconds | Train step | Render step |",
+             "| 작업 | 상태 | 초 | 학습 단계 | 렌더링 단계 |"),
+    "built": ("built", "새로 만듦"),
+    "cached": ("cached", "캐시"),
+    "failed": ("failed", "실패"),
+    "shared": ("shared", "공유"),
+    "shared with": ("shared with {}", "공유 (학습: {})"),
+    "trained in": ("trained in {}", "학습 {}"),
+    "drawn in": ("drawn in {}", "렌더링 {}"),
+    "model": ("The model behind {jobs}: {count}", "모델 ({jobs}): {count}"),
+    "count": (lambda n: f"{n} measurement{'s' if n != 1 else ''}", lambda n: f"측정값 {n}개"),
+    "measurements": ("| Measurement | Value |", "| 측정값 | 값 |"),
+    "versions": ("| Library | Version | Used for |", "| 라이브러리 | 버전 | 쓰임새 |"),
 }  # fmt: skip
+
+
+def table_words(lang: str) -> dict[str, Any]:
+    """The words of the build's tables in ``lang``."""
+    return {key: pair[LANGUAGES.index(lang)] for key, pair in TABLE_WORDS.items()}
 
 
 def _seconds(done: str, lang: str) -> str:
@@ -224,7 +227,7 @@ def _seconds(done: str, lang: str) -> str:
 def _step(entry: Mapping[str, Any], step: str, group: list[str], results, lang="en") -> str:
     """What a build did for one step of a job, in words: from the job's recorded steps
     (``"12.3 s"``, ``"shared"``, ``"cached"``; none at all when the whole job was cached)."""
-    words = TABLE_WORDS[lang]
+    words = table_words(lang)
     done = entry.get("steps", {}).get(step)
     if entry["status"] == "failed" and done is None:
         return words["failed"]
@@ -245,7 +248,7 @@ def build_report_table(results: Mapping[str, Any], lang: str = "en") -> str:
     the job took, then the metrics of each trained model once, in a collapsed block per model
     (jobs that draw from one model share its metrics); both in order of job name. The words
     are ``lang``'s; the numbers are the same in every language."""
-    words = TABLE_WORDS[lang]
+    words = table_words(lang)
     models = _models(results)
     group_of = {name: group for group in models for name in group}
     rows = ['<div class="mx-jobs" markdown>', "", words["head"], "| --- | --- | ---: | --- | --- |"]
@@ -269,7 +272,7 @@ def build_report_table(results: Mapping[str, Any], lang: str = "en") -> str:
 
 def versions_table(versions: Mapping[str, Mapping[str, str]], lang: str = "en") -> str:
     """``versions`` maps what a library (or group of libraries) is for to {library: version}."""
-    rows = [TABLE_WORDS[lang]["versions"], "| --- | --- | --- |"]
+    rows = [table_words(lang)["versions"], "| --- | --- | --- |"]
     for role, group in versions.items():
         rows += [f"| {name} | {version} | {role} |" for name, version in sorted(group.items())]
     return "\n".join(rows)

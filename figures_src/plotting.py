@@ -38,6 +38,12 @@ PROBABILITY_MAP = LinearSegmentedColormap.from_list(
     "class_probability", ["#c3dbee", "#ffffff", "#f8e0ae"]
 )
 
+# What a build says when a Korean figure's glyph is missing (the warning above is an error).
+HANGUL_FONT_MISSING = (
+    "the Korean figures need a Hangul font: install Nanum Gothic "
+    "(apt-get install fonts-nanum), then build again"
+)
+
 STYLE = {
     # Hangul comes from Nanum Gothic (Debian's fonts-nanum), glyph by glyph: English figures
     # never use it, so they are drawn exactly as before.

@@ -15,6 +15,7 @@ from figures_src.engine import keys
 from figures_src.engine.config import Settings
 from figures_src.engine.report import JobResult, report_entry
 from figures_src.engine.runner import build
+from figures_src.languages import LANGUAGES, is_localized, localized
 from figures_src.pages import (
     FIGURES_DIR,
     PageError,
@@ -76,7 +77,7 @@ def versions(docs_dir: Path, lang: str = "en") -> dict[str, dict[str, str]]:
     found = katex.is_file() and re.search(r'version:"([^"]+)"', katex.read_text(encoding="utf-8"))
     groups = {
         "training and drawing the figures": keys.library_versions(),
-        "building the pages": keys.installed_versions(SITE_LIBRARIES),
+        "building the pages": keys.library_versions(SITE_LIBRARIES),
         "typesetting the formulas": {"KaTeX": found[1] if found else "absent"},
     }
     made_with: dict[str, dict[str, str]] = {}
@@ -99,20 +100,6 @@ def figure_files(results: list[JobResult], root: Path) -> dict[str, bytes]:
     return files
 
 
-LANGUAGES = ("en", "ko")  # the site's languages; English is the default, at the site's root
-
-
-def localized_name(path: str, lang: str) -> str:
-    """Where a file's ``lang`` version is: ``.ko`` before the last suffix
-    (``x.frames.png`` -> ``x.frames.ko.png``); the default language's file is ``path``."""
-    if lang == LANGUAGES[0]:
-        return path
-    folder, _, name = path.rpartition("/")
-    stem, dot, suffix = name.rpartition(".")
-    localized = f"{stem}.{lang}.{suffix}" if dot else f"{name}.{lang}"
-    return f"{folder}/{localized}" if folder else localized
-
-
 def files_for(files: Mapping[str, bytes], lang: str) -> tuple[dict[str, bytes], dict[str, str]]:
     """The figure files as a ``lang`` page sees them, and where each is served from the root
     of that language's pages. Generated files are not pages of docs/, so mkdocs-static-i18n
@@ -125,17 +112,10 @@ def files_for(files: Mapping[str, bytes], lang: str) -> tuple[dict[str, bytes], 
     for path in files:
         if is_localized(path):
             continue
-        shown = localized_name(path, lang) if localized_name(path, lang) in files else path
+        shown = localized(path, lang) if localized(path, lang) in files else path
         seen[path] = files[shown]
         served[path] = f"../{shown}"
     return seen, served
-
-
-def is_localized(path: str) -> bool:
-    """Whether ``path`` is another language's version of a file (``x.ko.png``)."""
-    name = path.rpartition("/")[2]
-    parts = name.split(".")
-    return len(parts) >= 3 and parts[-2] in LANGUAGES[1:]
 
 
 @dataclass

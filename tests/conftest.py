@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from figures_src.engine import animate, job
+from figures_src.engine import job
 from figures_src.plotting import new_figure
 
 from figures_src.datasets import DataError
-from figures_src.drawing import words
+from figures_src.drawing import animate, words
 
 CALLS = Path(__file__).with_suffix(".calls")
 

@@ -19,7 +19,8 @@ from figures_src.engine import keys
 from figures_src.engine.cache import Cache
 from figures_src.engine.jobs import ConfigError, all_jobs
 from figures_src.engine.report import BuildError
-from figures_src.engine.runner import HANGUL_FONT_MISSING, build
+from figures_src.engine.runner import build
+from figures_src.plotting import HANGUL_FONT_MISSING
 
 
 def statuses(results):
@@ -287,3 +288,23 @@ def test_a_clone_at_another_path_builds_warm_from_a_shared_cache(quick_site, tmp
     # Progress goes through MkDocs' logging: shown by default, hidden by -q.
     assert re.search(r"INFO +- +figures: circles\.hidden +cached", err), err
     assert "figures:" not in mkdocs("-q")
+
+
+def test_an_os_error_in_chapter_code_is_a_bug_not_a_cache_error(toy, caplog):
+    """Training runs while the job's cache lock is held: an OSError raised by chapter code
+    must show its traceback, not pass for "cannot write the figure cache"."""
+    toy.edit('raise RuntimeError("toy job exploded on purpose")', 'open("/nowhere/weights.pt")')
+    with pytest.raises(BuildError) as caught:
+        build(toy.settings, registry=toy.registry("boom"))
+    assert "figure cache" not in str(caught.value)
+    assert "No such file or directory" in str(caught.value) and "Traceback" in caplog.text
+
+
+def test_the_engine_and_each_chapter_stay_small():
+    """The sizes issue 12 set: the engine apart from the chapters in at most 1,200 lines,
+    and no chapter module over 450, so that each still reads top to bottom."""
+    package = keys.ROOT / "figures_src"
+    lines = {p.name: len(p.read_text().splitlines()) for p in (package / "engine").glob("*.py")}
+    assert sum(lines.values()) <= 1200, lines
+    chapters = {p.name: len(p.read_text().splitlines()) for p in package.glob("chapters/*.py")}
+    assert max(chapters.values()) <= 450, chapters

@@ -214,13 +214,14 @@ def test_no_english_sentence_is_left_in_a_korean_page(page):
 
 
 def test_localized_names_put_the_language_before_the_last_suffix():
-    from figures_src.site import files_for, is_localized, localized_name
+    from figures_src.languages import is_localized, localized
+    from figures_src.site import files_for
 
-    assert localized_name("figures/a.b/two_views.frames.png", "ko") == (
+    assert localized("figures/a.b/two_views.frames.png", "ko") == (
         "figures/a.b/two_views.frames.ko.png"
     )
-    assert localized_name("figures/a.b/two_views.json", "ko") == "figures/a.b/two_views.ko.json"
-    assert localized_name("figures/a.b/x.gif", "en") == "figures/a.b/x.gif"
+    assert localized("figures/a.b/two_views.json", "ko") == "figures/a.b/two_views.ko.json"
+    assert localized("figures/a.b/x.gif", "en") == "figures/a.b/x.gif"
     assert is_localized("figures/a.b/x.poster.ko.png") and not is_localized("figures/a.b/x.png")
     files = {
         "figures/a.b/x.png": b"en",

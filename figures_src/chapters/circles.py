@@ -18,8 +18,8 @@ from matplotlib.colors import BoundaryNorm
 from torch import nn
 
 from figures_src import datasets
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.nn import accuracy, linear_probe_accuracy, tensor, train_epochs
 from figures_src.plotting import (
     INK,

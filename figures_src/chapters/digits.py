@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from figures_src import datasets
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.nn import Autoencoder, accuracy, predict, tensor, train_epochs
 from figures_src.plotting import MUTED, new_figure
 

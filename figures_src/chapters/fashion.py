@@ -30,8 +30,8 @@ from figures_src.chapters.tsne import (
     tsne,
     tsne_steps,
 )
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.nn import Autoencoder, tensor, train_epochs
 from figures_src.plotting import TEN_COLORS, new_figure
 

@@ -15,8 +15,8 @@ from figures_src import plotting
 
 # circles.py registers circles.hidden, whose trained network this figure draws.
 from figures_src.chapters.circles import circle_names
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.plotting import INK, MUTED
 
 # %% [markdown]

@@ -15,8 +15,7 @@ from matplotlib.patches import ConnectionPatch, Rectangle
 from torch import nn
 
 from figures_src import datasets
-from figures_src.drawing import words
-from figures_src.engine import animate
+from figures_src.drawing import animate, words
 from figures_src.nn import predict, tensor, train_epochs
 from figures_src.plotting import CLASS_COLORS, FIT, INK, MUTED, new_figure
 

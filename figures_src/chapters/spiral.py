@@ -16,8 +16,8 @@ from torch import nn
 
 from figures_src import datasets
 from figures_src.chapters.circles import alive_units, first_healthy_seed, plane_grid, replay
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.nn import accuracy, linear_probe_accuracy, tensor
 from figures_src.plotting import (
     CLASS_COLORS,

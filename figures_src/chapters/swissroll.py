@@ -17,8 +17,8 @@ from sklearn.manifold import TSNE, Isomap, LocallyLinearEmbedding
 from sklearn.neighbors import kneighbors_graph
 
 from figures_src import datasets
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.plotting import FIT, MUTED, new_figure
 
 ROLL_MAP = "viridis"  # position along the roll: dark purple at the centre, yellow outside

@@ -16,8 +16,7 @@ import numpy as np
 from matplotlib.colors import to_rgba_array
 
 from figures_src import datasets
-from figures_src.drawing import words
-from figures_src.engine import animate
+from figures_src.drawing import animate, words
 from figures_src.plotting import MUTED, TEN_COLORS, new_figure
 
 FASHION = datasets.FASHION_CLASSES

@@ -22,8 +22,8 @@ from figures_src.chapters.circles import (
     replay,
     snapshot_states,
 )
-from figures_src.drawing import words
-from figures_src.engine import animate, job
+from figures_src.drawing import animate, words
+from figures_src.engine import job
 from figures_src.nn import accuracy, tensor, train_epochs
 from figures_src.plotting import class_legend, new_figure
 

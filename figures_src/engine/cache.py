@@ -24,18 +24,18 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
+from filelock import AcquireReturnProxy, FileLock, Timeout
 
 MANIFEST = "manifest.json"
 # This process's name in tmp/: its directories are tmp/<OWNER>-*, kept while it holds
 # locks/tmp-<OWNER>.lock. Process ids alone could repeat across machines sharing a cache.
 OWNER = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
-_held: dict[Path, FileLock] = {}
+_held: dict[Path, AcquireReturnProxy] = {}
 
 
 class CacheError(OSError):
@@ -130,8 +130,7 @@ class Cache:
         try:
             tmp.mkdir(parents=True, exist_ok=True)
             if self.root not in _held:  # held until this process ends
-                _held[self.root] = self._lock_file(f"tmp-{OWNER}")
-                _held[self.root].acquire()
+                _held[self.root] = self._lock_file(f"tmp-{OWNER}").acquire()
             return Path(tempfile.mkdtemp(prefix=f"{OWNER}-{prefix}", dir=tmp))
         except OSError as error:
             raise _cache_error(self.root, error) from None
@@ -140,12 +139,11 @@ class Cache:
         (self.root / "locks").mkdir(parents=True, exist_ok=True)
         return FileLock(self.root / "locks" / f"{name}.lock")
 
-    @contextlib.contextmanager
-    def lock(self, job: str) -> Iterator[None]:
-        """Hold an exclusive lock on ``job`` so two builds do not compute it at once."""
+    def lock(self, job: str) -> AcquireReturnProxy:
+        """An exclusive lock on ``job``, held until the ``with`` block that uses it ends, so
+        two builds do not compute it at once. (An OSError inside the block is not ours.)"""
         try:
-            with self._lock_file(job):
-                yield
+            return self._lock_file(job).acquire()
         except OSError as error:
             raise _cache_error(self.root, error) from None
 
@@ -180,19 +178,18 @@ class Cache:
         """Delete every entry that the newest complete build of each mode (full, quick) did
         not use, and the older stamps; returns what was removed."""
         stamps = sorted((self.root / "stamps").glob("*.json"), key=lambda p: p.stat().st_mtime)
-        newest: dict[bool, Path] = {}
+        newest: dict[bool, tuple[Path, list]] = {}  # by quick mode: the stamp and its entries
         for path in stamps:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
+            with contextlib.suppress(OSError, ValueError, AttributeError, KeyError):
                 recorded = json.loads(path.read_text())
                 if recorded.get("only") is None:
-                    newest[bool(recorded.get("quick"))] = path
-        keep = set()
-        for path in newest.values():
-            for name, rkey, trained_by, tkey in json.loads(path.read_text())["jobs"]:
-                keep |= {self.entry_path(name, "render", rkey)}
-                keep |= {self.entry_path(trained_by, "train", tkey)}
-        removed = [e for e in sorted((self.root / "entries").glob("*/*-*")) if e not in keep]
-        removed += [p for p in stamps if p not in newest.values()]
+                    newest[bool(recorded.get("quick"))] = path, recorded["jobs"]
+        keep = {path for path, _ in newest.values()}
+        for _, used in newest.values():
+            keep |= {self.entry_path(name, "render", rkey) for name, rkey, _, _ in used}
+            keep |= {self.entry_path(model, "train", tkey) for _, _, model, tkey in used}
+        entries = sorted((self.root / "entries").glob("*/*-*"))
+        removed = [path for path in [*entries, *stamps] if path not in keep]
         for path in (self.root / "locks").glob("tmp-*.lock"):  # of processes that are gone
             with contextlib.suppress(Timeout), FileLock(path).acquire(timeout=0):
                 path.unlink()

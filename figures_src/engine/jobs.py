@@ -29,7 +29,7 @@ class Job:
     name: str
     train: Callable[[SimpleNamespace], tuple[dict[str, Any], dict[str, Any]]]
     render: Callable[[SimpleNamespace, SimpleNamespace], dict[str, Any]]
-    params: Mapping[str, Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
     style: Mapping[str, Any] = field(default_factory=dict)
     quick: Mapping[str, Any] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -50,44 +50,27 @@ class Job:
 _REGISTRY: dict[str, Job] = {}
 
 
-def job(
-    name: str,
-    *,
-    train: Callable | str,
-    render: Callable,
-    params: Mapping[str, Any] | None = None,
-    style: Mapping[str, Any] | None = None,
-    quick: Mapping[str, Any] | None = None,
-    choices: Mapping[str, tuple[str, ...]] | None = None,
-    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
-) -> Job:
+def job(name: str, *, train: Callable | str, render: Callable, **options: Mapping) -> Job:
     """Register a figure job under a dotted name such as ``circles.hidden``; returns it.
+    ``options`` are the job's ``params``, ``style``, ``quick`` parameters, the ``choices`` of
+    its text parameters and the ``bounds`` of its numeric ones: every numeric parameter gets
+    its allowed range, ``(low, high)`` inclusive, None for no limit, as in
+    ``bounds=dict(epochs=(1, 2000), seed=(0, None))``.
 
     ``train`` may name an earlier job instead of giving a function: the new job then draws
-    from that job's trained model (same parameters, same cache entry) without retraining.
-    ``bounds`` gives every numeric parameter its allowed range, ``(low, high)`` inclusive,
-    None for no limit: ``bounds=dict(epochs=(1, 2000), seed=(0, None))``.
+    from that job's trained model (same parameters, same cache entry) without retraining,
+    and takes only a ``style``.
     """
     if isinstance(train, str):
         if train not in _REGISTRY:
             raise ConfigError(f"job {name!r} shares training with unknown job {train!r}")
-        if params or quick or choices or bounds:
+        style = options.pop("style", {})
+        if options:
             raise ConfigError(f"job {name!r} shares training with {train!r}; set parameters there")
-        new = replace(_REGISTRY[train], name=name, render=render, style=dict(style or {}),
+        new = replace(_REGISTRY[train], name=name, render=render, style=style,
                       chapter=render.__module__)  # fmt: skip
     else:
-        new = Job(
-            name=name,
-            train=train,
-            render=render,
-            params=dict(params or {}),
-            style=dict(style or {}),
-            quick=dict(quick or {}),
-            choices=dict(choices or {}),
-            bounds=dict(bounds or {}),
-            chapter=train.__module__,
-            trained_by=name,
-        )
+        new = Job(name, train, render, **options, chapter=train.__module__, trained_by=name)
         _check_bounds(new)
         for key, value in new.quick.items():
             check_param(new, key, value)
@@ -108,8 +91,8 @@ def check_param(owner: Job, key: str, value: Any) -> Any:
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
-    elif isinstance(default, (int, float)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+    elif _numeric(default):
+        if not _numeric(value):
             raise ConfigError(f"{where}: {key} must be a number, not {value!r}")
         if isinstance(default, int) and not isinstance(value, int):
             raise ConfigError(f"{where}: {key} must be a whole number, not {value!r}")

@@ -26,10 +26,9 @@ from figures_src.engine.config import ROOT
 CACHE_FORMAT = 2
 LIBRARIES = ("torch", "scikit-learn", "matplotlib", "pillow", "numpy", "scipy", "opentsne")
 LOCAL_PACKAGE = "figures_src"
-# What the render step's output depends on beyond its own source: how frames are drawn
-# (figures_src.drawing, used through the engine's `animate`; the style and fonts of
-# figures_src.plotting; the languages) and how they are encoded.
-RENDER_FILES = ("drawing.py", "plotting.py", "engine/media.py")
+# What the render step's output depends on beyond its own source: how frames are drawn,
+# in which languages, in what style and fonts, and how they are encoded.
+RENDER_FILES = ("drawing.py", "languages.py", "plotting.py", "engine/media.py")
 
 
 def digest(value: Any) -> str:
@@ -38,19 +37,15 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
-    """The installed version of each named distribution ("absent" if it is not installed)."""
+@cache
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    """The installed version of each named distribution ("absent" if it is not installed);
+    by default, of the libraries whose output the figures depend on."""
     versions = dict.fromkeys(names, "absent")
     for name in names:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)
     return versions
-
-
-@cache
-def library_versions() -> dict[str, str]:
-    """The installed versions of the libraries whose output the figures depend on."""
-    return installed_versions(LIBRARIES)
 
 
 def _module_path(dotted: str) -> Path | None:
@@ -156,11 +151,6 @@ def source_closure(function: Any) -> str:
     return "\n".join(sorted(parts))
 
 
-def source_digest(function: Any) -> str:
-    """A sha256 of :func:`source_closure`."""
-    return hashlib.sha256(source_closure(function).encode()).hexdigest()
-
-
 def file_digest(files: dict[str, Path]) -> str:
     """A sha256 over files, each named by the caller (a path inside the package, never an
     absolute one) and taken in name order."""
@@ -179,7 +169,7 @@ def package_files(*names: str) -> dict[str, Path]:
 
 def train_key(job: Any, params: dict[str, Any], settings: Any) -> str:
     """The key of a job's train step: shared by every job that uses the same model."""
-    source, versions = source_digest(job.train), library_versions()
+    source, versions = digest(source_closure(job.train)), library_versions()
     return digest([CACHE_FORMAT, "train", job.trained_by, source, params, settings.quick, versions])
 
 
@@ -201,7 +191,7 @@ def font_digest() -> str:
 def render_key(job: Any, trained_key: str) -> str:
     """The key of a job's render step: its model's train key, its source and its style,
     how frames are drawn and encoded, and the fonts."""
-    source, media = source_digest(job.render), file_digest(package_files(*RENDER_FILES))
+    source, media = digest(source_closure(job.render)), file_digest(package_files(*RENDER_FILES))
     drawn = [source, dict(job.style), media, font_digest()]
     return digest([CACHE_FORMAT, "render", trained_key, *drawn])
 

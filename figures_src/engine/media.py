@@ -134,14 +134,6 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     }
 
 
-def localized(filename: str, lang: str) -> str:
-    """The name of a file's version in another language: ``.LANG`` before the extension
-    (``x.frames.png`` → ``x.frames.ko.png``), which mkdocs-static-i18n serves to that
-    language's pages under the English name."""
-    stem, dot, extension = filename.rpartition(".")
-    return f"{stem}.{lang}.{extension}" if dot else f"{filename}.{lang}"
-
-
 def png_bytes(image: Image.Image) -> bytes:
     """A PNG with no time stamps or software tags, so equal pixels give equal bytes. (zlib
     level 8: files about 1 % larger than level 9, written in less than half the time.)"""

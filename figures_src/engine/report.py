@@ -64,17 +64,13 @@ def progress(result: JobResult) -> None:
 def report_entry(result: JobResult) -> dict[str, Any]:
     """One job as it appears in ``report --json``."""
     found = asdict(result)
-    del found["user_error"]
-    if found["error"] is None:
-        del found["error"]
-    return found
+    return {k: v for k, v in found.items() if k != "user_error" and (k, v) != ("error", None)}
 
 
 def write_report(cache: Any, results: list[JobResult], quick: bool) -> None:
     """Record the build's results as the last build's report."""
-    versions = keys.library_versions()
-    report = {"quick": quick, "versions": versions, "jobs": [report_entry(r) for r in results]}
-    cache.write_json(REPORT, report)
+    jobs = [report_entry(r) for r in results]
+    cache.write_json(REPORT, {"quick": quick, "versions": keys.library_versions(), "jobs": jobs})
 
 
 def load_report(cache_dir: Path) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from figures_src.engine.config import Settings, check_overrides
 from figures_src.engine.jobs import ConfigError, Job, all_jobs, select
 from figures_src.engine.keys import render_key, train_key
 from figures_src.engine.report import BuildError, JobResult, log, progress, result_from
+from figures_src.languages import LANGUAGES, localized
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,7 @@ def _worker_init(fashion_mnist_dir: str | None, warm: bool) -> None:
     """One compute thread per worker, set before any numerical library loads: the workers
     share the cores, and results don't depend on how many workers there are. A warm worker
     imports the chapters (and torch) at once, while the parent is still planning."""
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = "1"
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if fashion_mnist_dir:
         os.environ["FASHION_MNIST_DIR"] = fashion_mnist_dir
     if warm:
@@ -104,63 +103,47 @@ def _train(task: Task, cache: Cache, warn: Callable) -> tuple[Entry, str | None]
     return entry, f"{time.perf_counter() - start:.1f} s"
 
 
-def _draw(task: Task, job: Job, trained: Entry, lang: str) -> tuple[dict, dict, dict]:
-    """The job's outputs drawn in one language, from a fresh copy of the trained arrays, and
-    encoded: files and facts (see media.encode_outputs); and the metrics, with any that the
-    render step measured in what it made (it may add them to ``run.metrics``)."""
+def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Entry:
+    """Draw one job from a fresh copy of the trained arrays, in English and then, if the
+    figures have words, in every other language (see figures_src.languages); store the
+    encoded outputs of all of them, and the metrics (the render step may add to
+    ``run.metrics`` what it measured in what it made), in one entry."""
     import numpy as np
 
+    from figures_src.drawing import drew_words
     from figures_src.engine import media
-
-    with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
-        run = SimpleNamespace(**{k: data[k] for k in data.files})
-    run.metrics, run.params = dict(trained.meta["metrics"]), SimpleNamespace(**task.params)
-    try:
-        outputs = job.render(run, SimpleNamespace(**job.style, lang=lang))
-        return (*media.encode_outputs(outputs), run.metrics)
-    except UserWarning as warning:  # figures_src.plotting makes a missing glyph an error
-        if "missing from font" not in str(warning):
-            raise
-        missing = HANGUL_FONT_MISSING if lang == "ko" else f"a {lang} label: {warning}"
-        raise media.MediaError(missing) from None
-
-
-HANGUL_FONT_MISSING = (
-    "the Korean figures need a Hangul font: install Nanum Gothic "
-    "(apt-get install fonts-nanum), then build again"
-)
-
-
-def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Entry:
-    """Draw one job from the trained arrays, in English and then, if the figures have words,
-    in every other language; store the encoded outputs of all of them in one entry. A Korean
-    file is named like its English one with ``.ko`` before the extension (``x.ko.png``)."""
-    from figures_src.drawing import LANGUAGES, drew_words
-    from figures_src.engine import media
+    from figures_src.plotting import HANGUL_FONT_MISSING
 
     files, facts, metrics, languages = {}, {}, {}, []
     for lang in LANGUAGES:
+        with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
+            run = SimpleNamespace(**{k: data[k] for k in data.files})
+        run.metrics, run.params = dict(trained.meta["metrics"]), SimpleNamespace(**task.params)
+        style = SimpleNamespace(**job.style, lang=lang)
         drew_words(reset=True)
-        drawn, drawn_facts, measured = _draw(task, job, trained, lang)
-        languages.append(lang)
-        if lang == LANGUAGES[0]:
-            files, facts, metrics = drawn, drawn_facts, measured
+        try:  # a still figure's text is drawn as it is encoded
+            drawn, found = media.encode_outputs(job.render(run, style))
+        except UserWarning as warning:  # figures_src.plotting makes a missing glyph an error
+            if "missing from font" not in str(warning):
+                raise
+            raise media.MediaError(HANGUL_FONT_MISSING if lang == "ko" else str(warning)) from None
+        files.update({localized(name, lang): data for name, data in drawn.items()})
+        if languages:
+            for output, facts_in_lang in found.items():
+                facts[output][lang] = facts_in_lang
         else:
-            files.update({media.localized(name, lang): data for name, data in drawn.items()})
-            for output, found in drawn_facts.items():
-                facts[output][lang] = found
+            facts, metrics = found, run.metrics
+        languages.append(lang)
         if not drew_words():
             break  # no words in these figures: the English drawing serves every language
-    meta = {"metrics": metrics, "params": task.params, "media": facts}
-    return cache.write(job.name, "render", key, files, dict(meta, languages=languages))
+    meta = {"metrics": metrics, "params": task.params, "media": facts, "languages": languages}
+    return cache.write(job.name, "render", key, files, meta)
 
 
 def run_task(task: Task, settings: Settings) -> tuple[list[JobResult], list[str]]:
     """Train the task's model (unless cached), then render its jobs; never raises.
     Returns each job's result, and warnings for the parent to log."""
     cache, notes, results, start = Cache(settings.cache_dir), [], [], time.perf_counter()
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
     try:
         trained, trained_in = _train(task, cache, notes.append)
     except Exception as error:  # every job of the model fails with it
@@ -192,7 +175,6 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
     for job in chosen:
         groups.setdefault(job.trained_by, []).append(job)
     for model, members in groups.items():
-        start = time.perf_counter()
         params = members[0].resolve(settings.quick, settings.overrides.get(model))
         tkey = train_key(members[0], params, settings)
         rkeys = {j.name: render_key(j, tkey) for j in members}
@@ -203,10 +185,9 @@ def _plan(chosen: list[Job], settings: Settings, cache: Cache, force: bool):
         todo = tuple((j, rkeys[j.name]) for j in members if not entries[j.name])
         if todo:
             tasks.append(Task(members[0], params, tkey, todo, force))
-        seconds = (time.perf_counter() - start) / len(members)
         for name, entry in entries.items():
             if entry:
-                cached[name] = result_from(name, "cached", seconds, entry, settings.root, {})
+                cached[name] = result_from(name, "cached", 0.0, entry, settings.root, {})
     return cached, tasks, used
 
 
