@@ -47,7 +47,7 @@ def off_units(model: nn.Sequential, x, x_range: float, activation: str):
                 flat = 1 - h**2 < SATURATED
             else:
                 flat = z <= 0
-            off.append(flat.all(dim=0).numpy())
+            off.append(flat.numpy().all(axis=0))
     return np.stack(off)
 
 

@@ -276,7 +276,7 @@ def place_labels(ax, points, y, names, fontsize: float = 11, avoid=()) -> list:
     and no other label, with a thin line in the class's colour to the island's heart.
     Spots are tried on rings around the heart, in the figure's pixels. Covering one of the
     boxes in ``avoid`` (x0, y0, x1, y1 in data units, such as thumbnails) costs 30 points."""
-    ax.figure.canvas.draw()  # settles the axes' limits and aspect
+    ax.figure.draw_without_rendering()  # settles the axes' limits and aspect
     renderer = ax.figure.canvas.get_renderer()
     dots, frame = ax.transData.transform(points), ax.get_window_extent(renderer)
     hearts = island_hearts(points, y)
@@ -296,7 +296,9 @@ def place_labels(ax, points, y, names, fontsize: float = 11, avoid=()) -> list:
         centres = dots[hearts[c]] + offsets
         boxes = np.hstack([centres - half, centres + half])
         inside = ((boxes[:, :2] >= frame.p0) & (boxes[:, 2:] <= frame.p1)).all(axis=1)
-        under = (dots[None] > boxes[:, None, :2]) & (dots[None] < boxes[:, None, 2:])
+        reach = np.abs(offsets).max(axis=0) + half + 1  # no spot reaches a dot farther away
+        near = dots[(np.abs(dots - dots[hearts[c]]) < reach).all(axis=1)]
+        under = (near[None] > boxes[:, None, :2]) & (near[None] < boxes[:, None, 2:])
         cost = under.all(axis=2).sum(axis=1) + np.linalg.norm(offsets, axis=1) / em
         cost += 30 * overlaps(boxes, avoid).sum(axis=1)
         cost[~inside | overlaps(boxes, taken).any(axis=1)] = np.inf
@@ -318,7 +320,7 @@ def overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
 def unclutter(ax, labels: list, frames: np.ndarray) -> np.ndarray:
     """Label positions per frame (in data units), pushed apart, up and down on the screen,
     until no two labels overlap."""
-    ax.figure.canvas.draw()  # settles the axes' limits and aspect
+    ax.figure.draw_without_rendering()  # settles the axes' limits and aspect
     renderer = ax.figure.canvas.get_renderer()
     boxes = [label.get_window_extent(renderer).expanded(1.1, 1.6) for label in labels]
     sizes = np.array([(box.width, box.height) for box in boxes])

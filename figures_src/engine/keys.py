@@ -13,7 +13,6 @@ import ast
 import contextlib
 import hashlib
 import importlib.metadata
-import inspect
 import json
 import sys
 from functools import cache
@@ -49,9 +48,11 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
 
 
 def _module_path(dotted: str) -> Path | None:
-    """The source file of a local module, found on disk (nothing is imported)."""
+    """The source file of a local module, found on disk (nothing is imported), or of another
+    module that is already imported (a test's own jobs)."""
     if not dotted.startswith(LOCAL_PACKAGE):
-        return None
+        file = getattr(sys.modules.get(dotted), "__file__", None)
+        return Path(file) if file else None
     base = ROOT.joinpath(*dotted.split("."))
     return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
 
@@ -80,9 +81,9 @@ def _is_side_effect(node: ast.AST) -> bool:
 class _Module:
     """A parsed module: its text, its top-level names and what runs when it is imported."""
 
-    def __init__(self, dotted: str, path: Path):
-        self.text = path.read_text()
-        tree = ast.parse(self.text)
+    def __init__(self, dotted: str, text: str):
+        self.text, self.lines = text, text.splitlines(keepends=True)
+        tree = ast.parse(text)
         # name -> its definition, or for an import the local (module, attribute) or None
         self.names: dict[str, ast.AST | tuple[str, str | None] | None] = {}
         for node in tree.body:
@@ -101,10 +102,12 @@ class _Module:
         }
 
     def segment(self, node: ast.AST) -> str:
-        """The node's source, with the decorators of a function or class."""
-        decorators = getattr(node, "decorator_list", [])
-        text = "".join(f"@{ast.get_source_segment(self.text, d)}\n" for d in decorators)
-        return text + (ast.get_source_segment(self.text, node) or ast.dump(node))
+        """The lines of a top-level statement, with the decorators of a function or class."""
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        return "".join(self.lines[first - 1 : node.end_lineno])
+
+
+_parsed = cache(_Module)  # each version of a module's text is parsed once per process
 
 
 def source_closure(function: Any) -> str:
@@ -112,7 +115,6 @@ def source_closure(function: Any) -> str:
     followed through the local modules it imports (``from figures_src import datasets`` then
     ``datasets.circles`` brings in ``circles`` and what *it* uses). Each local module
     visited also contributes its import-time side effects (``rcParams.update(...)``)."""
-    modules: dict[str, _Module | None] = {}
     parts: set[str] = set()
     pending: list[tuple[str, str | None]] = [(function.__module__, function.__name__)]
     done: set[tuple[str, str | None]] = set()
@@ -121,12 +123,8 @@ def source_closure(function: Any) -> str:
         if item in done:
             continue
         done.add(item)
-        if dotted not in modules:
-            path = _module_path(dotted) or (
-                Path(inspect.getsourcefile(sys.modules[dotted])) if dotted in sys.modules else None
-            )
-            modules[dotted] = path and _Module(dotted, path)
-        module = modules[dotted]
+        path = _module_path(dotted)
+        module = path and _parsed(dotted, path.read_text())
         if module is None:
             continue
         parts |= module.side_effects
