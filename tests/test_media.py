@@ -50,7 +50,7 @@ def gradient_frames(n: int, repeat_last: int = 0) -> list[np.ndarray]:
 
 def test_one_shared_palette_and_merged_repeats():
     frames = gradient_frames(6, repeat_last=3)
-    files = encode_animation("a", Animation(frames, [f"f{i}" for i in range(9)], fps=10))
+    files = encode_animation("a", Animation(frames, [f"f{i}" for i in range(9)], fps=10), {})
     n_frames, local_tables, global_table = gif_blocks(files["a.gif"])
     assert (n_frames, local_tables, global_table) == (6, 0, True)
     gif = Image.open(io.BytesIO(files["a.gif"]))
@@ -60,7 +60,7 @@ def test_one_shared_palette_and_merged_repeats():
 
 def test_player_files_match_the_gif():
     frames = gradient_frames(5)
-    files = encode_animation("a", Animation(frames, [f"epoch {i}" for i in range(5)]))
+    files = encode_animation("a", Animation(frames, [f"epoch {i}" for i in range(5)]), {})
     import json
 
     meta = json.loads(files["a.json"])
@@ -73,10 +73,33 @@ def test_player_files_match_the_gif():
         assert np.array_equal(np.asarray(tile), np.asarray(frame.convert("RGB")))
 
 
+def test_a_drawing_in_another_language_keeps_the_first_palette():
+    """The Korean drawing of an animation (same plot, other words) is encoded on the palette
+    of the English one: flat colours stay exact, and a colour only the Korean words have
+    goes to its nearest entry."""
+    palettes = {}
+    white = np.full((40, 60, 3), 255, np.uint8)
+    english = [white.copy() for _ in range(3)]
+    for i, frame in enumerate(english):
+        frame[5:10, 5 + 10 * i : 15 + 10 * i] = (0, 114, 178)  # a class colour, moving
+        frame[30:35, 5:20] = (34, 34, 34)  # English words in ink
+    korean = [frame.copy() for frame in english]
+    for frame in korean:
+        frame[30:35, 5:20] = 255
+        frame[30:35, 40:50] = (60, 60, 60)  # Korean words, anti-aliased to another grey
+    first = encode_animation("a", Animation(english, list("abc")), palettes)
+    second = encode_animation("a", Animation(korean, list("abc")), palettes)
+    palette_of = [Image.open(io.BytesIO(f["a.gif"])).getpalette() for f in (first, second)]
+    assert palette_of[0] == palette_of[1] and list(palettes) == ["a"]
+    shown = np.asarray(Image.open(io.BytesIO(second["a.poster.png"])).convert("RGB"))
+    assert (shown[7, 30] == (0, 114, 178)).all() and (shown[0, 0] == 255).all()
+    assert (shown[32, 45] == 34).all()  # the nearest entry: the ink
+
+
 def test_same_frames_same_bytes():
     frames = gradient_frames(4)
-    a = encode_animation("a", Animation(frames, list("abcd")))
-    b = encode_animation("a", Animation([f.copy() for f in frames], list("abcd")))
+    a = encode_animation("a", Animation(frames, list("abcd")), {})
+    b = encode_animation("a", Animation([f.copy() for f in frames], list("abcd")), {})
     assert a == b
 
 
@@ -84,17 +107,17 @@ def test_oversized_gif_is_refused():
     rng = np.random.default_rng(1)
     noise = [rng.integers(0, 255, size=(400, 400, 3), dtype=np.uint8) for _ in range(12)]
     with pytest.raises(MediaError, match=r"big\.gif is .* MB, over the 1\.5 MB limit"):
-        encode_animation("big", Animation(noise, [""] * 12))
+        encode_animation("big", Animation(noise, [""] * 12), {})
 
 
 def test_data_outputs_are_stored_as_they_are():
-    files, facts = encode_outputs({"weights.json": b'{"w": [1, 2]}'})
+    files, facts = encode_outputs({"weights.json": b'{"w": [1, 2]}'}, {})
     assert files == {"weights.json": b'{"w": [1, 2]}'}
     assert facts == {"weights.json": {"kind": "data", "bytes": 13}}
     with pytest.raises(MediaError, match="'x.json'"):
-        encode_outputs({"weights": b"{}"})
+        encode_outputs({"weights": b"{}"}, {})
     with pytest.raises(MediaError, match="not str"):
-        encode_outputs({"weights.json": "{}"})
+        encode_outputs({"weights.json": "{}"}, {})
 
 
 def test_the_sites_animations_are_within_the_limits(quick_site):

@@ -551,7 +551,7 @@ def test_smallest_text_is_measured_as_the_page_shows_it():
         ax = fig.add_axes((0.15, 0.15, 0.8, 0.7))
         ax.tick_params(labelsize=tick_pt)
         ax.set_title("A title", fontsize=14)
-        return encode_outputs({"still": fig})[1]["still"]["min_text_px"]
+        return encode_outputs({"still": fig}, {})[1]["still"]["min_text_px"]
 
     assert measured(4, 6) < 11  # 6 pt at 100 dpi: 8.3 px
     assert measured(4, 9) == 12.5  # 9 pt: 12.5 px in a 400 px figure

@@ -84,8 +84,9 @@ def palette_indexer(palette: np.ndarray):
     return index
 
 
-def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
-    """The GIF, sprite sheet, poster and metadata files of one animation."""
+def encode_animation(name: str, animation: Animation, palettes: dict) -> dict[str, bytes]:
+    """The GIF, sprite sheet, poster and metadata files of one animation. Drawn again in
+    another language, it reuses the palette its first drawing put in ``palettes``."""
     if not animation.frames:
         raise MediaError(f"{name}: the animation has no frames")
     frames, labels = animation.frames, animation.labels
@@ -95,8 +96,11 @@ def encode_animation(name: str, animation: Animation) -> dict[str, bytes]:
     keep = [i for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]
     durations = [sum(durations[i:end]) for i, end in pairwise([*keep, len(frames)])]
     frames, labels = [frames[i] for i in keep], [labels[i] for i in keep]
-    palette = shared_palette(frames)
-    indexed = list(map(palette_indexer(palette), frames))
+    if name not in palettes:
+        palette = shared_palette(frames)
+        palettes[name] = palette, palette_indexer(palette)
+    palette, index = palettes[name]
+    indexed = list(map(index, frames))
 
     gif = io.BytesIO()
     indexed[0].save(
@@ -142,8 +146,9 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """Encode a render step's outputs; returns the files and facts about them (frames, draw ms).
+def encode_outputs(outputs: dict[str, Any], palettes: dict) -> tuple[dict, dict]:
+    """Encode a render step's outputs (``palettes``: see :func:`encode_animation`); returns
+    the files and facts about them (frames, draw ms).
 
     An output that is ``bytes`` is a data file (weights or points for an explorable), stored
     as it is under its own name, which carries its type: ``{"weights.json": data}``."""
@@ -151,7 +156,7 @@ def encode_outputs(outputs: dict[str, Any]) -> tuple[dict[str, bytes], dict[str,
     facts: dict[str, Any] = {}
     for name, output in outputs.items():
         if isinstance(output, Animation):
-            files.update(encode_animation(name, output))
+            files.update(encode_animation(name, output, palettes))
             median = round(statistics.median(output.frame_ms), 2) if output.frame_ms else None
             facts[name] = {"kind": "animation", "frames": len(output.frames)}
             facts[name].update(frame_ms_median=median, min_text_px=output.min_text_px)

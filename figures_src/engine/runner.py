@@ -114,7 +114,7 @@ def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Ent
     from figures_src.engine import media
     from figures_src.plotting import HANGUL_FONT_MISSING
 
-    files, facts, metrics, languages = {}, {}, {}, []
+    files, facts, metrics, languages, palettes = {}, {}, {}, [], {}
     for lang in LANGUAGES:
         with np.load(trained.files["arrays.npz"], allow_pickle=False) as data:
             run = SimpleNamespace(**{k: data[k] for k in data.files})
@@ -122,7 +122,7 @@ def _render(task: Task, job: Job, key: str, trained: Entry, cache: Cache) -> Ent
         style = SimpleNamespace(**job.style, lang=lang)
         drew_words(reset=True)
         try:  # a still figure's text is drawn as it is encoded
-            drawn, found = media.encode_outputs(job.render(run, style))
+            drawn, found = media.encode_outputs(job.render(run, style), palettes)
         except UserWarning as warning:  # figures_src.plotting makes a missing glyph an error
             if "missing from font" not in str(warning):
                 raise
