@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 
 from figures_src.engine.config import load_settings
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 removed = Cache(settings.cache_dir).remove_stale()
                 print(f"removed {len(removed)} stale entries and stamps from {settings.cache_dir}")
             else:
-                Cache(settings.cache_dir).clear()
+                shutil.rmtree(settings.cache_dir, ignore_errors=True)
                 print(f"removed {settings.cache_dir}")
         elif args.command == "report":
             from figures_src.engine.report import load_report

@@ -94,7 +94,8 @@ class Cache:
         path = self.entry_path(job, step, key)
         if path.exists():
             trash = self._tmpdir(f"trash-{job}.{step}.")
-            os.replace(path, trash / "entry")
+            with contextlib.suppress(FileNotFoundError):  # another build moved it away first
+                os.replace(path, trash / "entry")
             shutil.rmtree(trash, ignore_errors=True)
 
     def write(
@@ -140,8 +141,8 @@ class Cache:
         return FileLock(self.root / "locks" / f"{name}.lock")
 
     def lock(self, job: str) -> AcquireReturnProxy:
-        """An exclusive lock on ``job``, held until the ``with`` block that uses it ends, so
-        two builds do not compute it at once. (An OSError inside the block is not ours.)"""
+        """An exclusive lock on ``job``, so two builds do not compute it at once: taken now,
+        released when the ``with`` block ends. Errors inside the block pass through as they are."""
         try:
             return self._lock_file(job).acquire()
         except OSError as error:
@@ -196,10 +197,6 @@ class Cache:
         for path in removed:
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         return removed
-
-    def clear(self) -> None:
-        """Delete the whole cache."""
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def write_json(self, name: str, value: Any) -> None:
         """Atomically write a JSON document at the cache root."""

@@ -64,13 +64,14 @@ def job(name: str, *, train: Callable | str, render: Callable, **options: Mappin
     if isinstance(train, str):
         if train not in _REGISTRY:
             raise ConfigError(f"job {name!r} shares training with unknown job {train!r}")
-        style = options.pop("style", {})
+        style = dict(options.pop("style", {}))
         if options:
-            raise ConfigError(f"job {name!r} shares training with {train!r}; set parameters there")
+            raise ConfigError(f"job {name!r} shares {train!r}'s training: give it style= only")
         new = replace(_REGISTRY[train], name=name, render=render, style=style,
                       chapter=render.__module__)  # fmt: skip
     else:
-        new = Job(name, train, render, **options, chapter=train.__module__, trained_by=name)
+        fields = {field: dict(value) for field, value in options.items()}  # the job's own copies
+        new = Job(name, train, render, **fields, chapter=train.__module__, trained_by=name)
         _check_bounds(new)
         for key, value in new.quick.items():
             check_param(new, key, value)

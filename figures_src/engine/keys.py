@@ -15,7 +15,7 @@ import hashlib
 import importlib.metadata
 import json
 import sys
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ class _Module:
         return "".join(self.lines[first - 1 : node.end_lineno])
 
 
-_parsed = cache(_Module)  # each version of a module's text is parsed once per process
+_parsed = lru_cache(maxsize=64)(_Module)  # a module's text is parsed once per process
 
 
 def source_closure(function: Any) -> str:
@@ -118,13 +118,15 @@ def source_closure(function: Any) -> str:
     parts: set[str] = set()
     pending: list[tuple[str, str | None]] = [(function.__module__, function.__name__)]
     done: set[tuple[str, str | None]] = set()
+    texts: dict[str, str | None] = {}  # each file read once, so one version of it is keyed
     while pending:
         dotted, name = item = pending.pop()
         if item in done:
             continue
         done.add(item)
-        path = _module_path(dotted)
-        module = path and _parsed(dotted, path.read_text())
+        if dotted not in texts:
+            texts[dotted] = (path := _module_path(dotted)) and path.read_text()
+        module = texts[dotted] and _parsed(dotted, texts[dotted])
         if module is None:
             continue
         parts |= module.side_effects
