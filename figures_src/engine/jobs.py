@@ -70,7 +70,7 @@ def job(name: str, *, train: Callable | str, render: Callable, **options: Mappin
         new = replace(_REGISTRY[train], name=name, render=render, style=style,
                       chapter=render.__module__)  # fmt: skip
     else:
-        fields = {field: dict(value) for field, value in options.items()}  # the job's own copies
+        fields = {key: dict(value) for key, value in options.items()}  # the job's own copies
         new = Job(name, train, render, **fields, chapter=train.__module__, trained_by=name)
         _check_bounds(new)
         for key, value in new.quick.items():
