@@ -192,6 +192,14 @@ def browser():
         yield launched
 
 
+@pytest.fixture
+def page_without_javascript(browser):
+    """A page in a browser context with JavaScript switched off; closed after the test."""
+    context = browser.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def site_url(quick_site):
     """The quick site, served on 127.0.0.1 for the browser tests of one module."""

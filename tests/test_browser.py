@@ -222,9 +222,8 @@ def test_math_is_typeset_after_navigation(browser, site_url):
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="the build typesets math with Node.js")
-def test_formulas_arrive_typeset_and_read_without_javascript(browser, site_url):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_formulas_arrive_typeset_and_read_without_javascript(page_without_javascript, site_url):
+    page = page_without_javascript
     page.goto(site_url + "nonlinear-regression/", wait_until="networkidle")
     assert page.locator(".arithmatex").count() >= 10
     assert untypeset_formulas(page) == []
@@ -232,7 +231,6 @@ def test_formulas_arrive_typeset_and_read_without_javascript(browser, site_url):
     # Animations: the <noscript> GIF shows, the script's place-holders do not.
     assert page.locator(".mx-player noscript img, .mx-player picture img").first.is_visible()
     assert not page.locator(".mx-player canvas").first.is_visible()
-    context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 360])

@@ -329,11 +329,9 @@ def test_nothing_loads_before_scrolling_and_nothing_shifts(browser, site_url, qu
 
 
 @pytest.mark.browser
-def test_without_javascript_the_note_shows(browser, site_url):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_without_javascript_the_note_shows(page_without_javascript, site_url):
+    page = page_without_javascript
     page.goto(site_url + PAGE, wait_until="networkidle")
     note = page.locator(f"{ROOT} noscript")
     assert note.count() == 1
     assert "JavaScript" in page.locator(ROOT).inner_text()
-    context.close()

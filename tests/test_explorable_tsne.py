@@ -482,11 +482,9 @@ def test_nothing_moves_by_itself_with_reduced_motion(browser, site_url):
 
 
 @pytest.mark.browser
-def test_without_javascript_the_note_shows_and_no_space_is_held(browser, site_url):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_without_javascript_the_note_shows_and_no_space_is_held(page_without_javascript, site_url):
+    page = page_without_javascript
     page.goto(site_url + PAGE, wait_until="networkidle")
     explorable = page.locator(WHERE)
     assert "needs JavaScript" in explorable.inner_text()
     assert explorable.bounding_box()["height"] < 200  # no empty space held for it
-    context.close()
